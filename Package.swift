@@ -1,0 +1,166 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let strictSettings: [SwiftSetting] = [
+    .swiftLanguageMode(.v6),
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "swift-kms",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "kmsd", targets: ["kmsd"]),
+        .executable(name: "kmsctl", targets: ["kmsctl"]),
+        .library(name: "KMSClient", targets: ["KMSClient"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/grpc/grpc-swift-2", from: "2.4.3"),
+        .package(url: "https://github.com/grpc/grpc-swift-nio-transport", from: "2.9.2"),
+        .package(url: "https://github.com/grpc/grpc-swift-protobuf", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // Domain types shared by every layer; no I/O.
+        .target(name: "KMSCore", swiftSettings: strictSettings),
+        // Envelope crypto: ciphertext blobs, key wrapping, secret bytes; no I/O.
+        .target(
+            name: "KMSCrypto",
+            dependencies: ["KMSCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        // IAM-shaped policy documents, compiled once and evaluated without I/O.
+        .target(name: "KMSPolicy", dependencies: ["KMSCore"], swiftSettings: strictSettings),
+        // X.509 client certificate → principal; no I/O.
+        .target(
+            name: "KMSIdentity",
+            dependencies: ["KMSCore", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: strictSettings
+        ),
+        // A throwaway certificate authority for dev mode and tests.
+        .target(
+            name: "KMSDevPKI",
+            dependencies: [
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The key store protocol and its SQLite implementation.
+        .target(
+            name: "KMSStorage",
+            dependencies: [
+                "KMSCore",
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The operations: authorize → store → crypto. Transport-agnostic.
+        .target(
+            name: "KMSService",
+            dependencies: [
+                "KMSCore", "KMSCrypto", "KMSPolicy", "KMSStorage",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Generated from proto/ by tools/generate-proto.sh; nothing hand-written.
+        .target(
+            name: "KMSProto",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        // gRPC adapter: TLS, identity, config, proto ⇄ domain, error mapping.
+        .target(
+            name: "KMSServer",
+            dependencies: [
+                "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
+                "KMSDevPKI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Typed client and the streaming envelope file format.
+        .target(
+            name: "KMSClient",
+            dependencies: [
+                "KMSCore", "KMSProto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "kmsd",
+            dependencies: [
+                "KMSServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .executableTarget(
+            name: "kmsctl",
+            dependencies: [
+                "KMSClient", "KMSProto", "KMSPolicy",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "KMSCoreTests", dependencies: ["KMSCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KMSCryptoTests",
+            dependencies: ["KMSCrypto", "KMSCore", .product(name: "Crypto", package: "swift-crypto")],
+            resources: [.copy("Resources")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "KMSPolicyTests", dependencies: ["KMSPolicy", "KMSCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KMSIdentityTests",
+            dependencies: ["KMSIdentity", "KMSDevPKI", "KMSCore", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(name: "KMSStorageTests", dependencies: ["KMSStorage", "KMSCore"], swiftSettings: strictSettings),
+        .testTarget(
+            name: "KMSServiceTests",
+            dependencies: ["KMSService", "KMSStorage", "KMSCrypto", "KMSPolicy", "KMSCore"],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KMSClientTests",
+            dependencies: ["KMSClient", "KMSCore", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KMSServerTests",
+            dependencies: [
+                "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+)

@@ -1,0 +1,24 @@
+/// An action a policy can allow or deny, named as in policies (`kms:Encrypt`).
+public enum KMSAction: String, Sendable, CaseIterable, Hashable {
+    case createKey = "kms:CreateKey"
+    case describeKey = "kms:DescribeKey"
+    case listKeys = "kms:ListKeys"
+    case encrypt = "kms:Encrypt"
+    case decrypt = "kms:Decrypt"
+    case reEncryptFrom = "kms:ReEncryptFrom"
+    case reEncryptTo = "kms:ReEncryptTo"
+    case generateDataKey = "kms:GenerateDataKey"
+    case generateDataKeyWithoutPlaintext = "kms:GenerateDataKeyWithoutPlaintext"
+    case generateRandom = "kms:GenerateRandom"
+    case getKeyPolicy = "kms:GetKeyPolicy"
+    case putKeyPolicy = "kms:PutKeyPolicy"
+
+    /// Whether the action is about one key (decided by that key's policy and the
+    /// server policy) rather than about the server as a whole (server policy alone).
+    public var isKeyAction: Bool {
+        switch self {
+        case .createKey, .listKeys, .generateRandom: false
+        default: true
+        }
+    }
+}

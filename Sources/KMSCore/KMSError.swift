@@ -1,0 +1,56 @@
+/// The one error type of the KMS. Its `message` is safe to show to the caller: it names
+/// what was wrong and never contains secret bytes. Two errors are equal when their codes are.
+public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// What kind of failure this is; maps one-to-one to an API error reason.
+    public struct Code: Hashable, Sendable, CustomStringConvertible {
+        /// The reason string sent to callers in `google.rpc.ErrorInfo.reason`.
+        public let reason: String
+
+        private init(_ reason: String) { self.reason = reason }
+
+        public var description: String { reason }
+
+        /// No key has that id or alias.
+        public static let keyNotFound = Code("KEY_NOT_FOUND")
+        /// The key is disabled.
+        public static let keyDisabled = Code("KEY_DISABLED")
+        /// The key is scheduled for deletion.
+        public static let keyPendingDeletion = Code("KEY_PENDING_DELETION")
+        /// The blob is malformed, was tampered with, or the encryption context differs.
+        public static let invalidCiphertext = Code("INVALID_CIPHERTEXT")
+        /// The key id given does not match the one the blob was made with.
+        public static let incorrectKey = Code("INCORRECT_KEY")
+        /// The key's usage does not allow this operation.
+        public static let invalidKeyUsage = Code("INVALID_KEY_USAGE")
+        /// No policy allows the caller this action, or one denies it.
+        public static let accessDenied = Code("ACCESS_DENIED")
+        /// A request field is invalid; the message names the field.
+        public static let validation = Code("VALIDATION")
+        /// A policy document is invalid; the message names the statement and field.
+        public static let malformedPolicy = Code("MALFORMED_POLICY")
+        /// A size or count limit was exceeded.
+        public static let limitExceeded = Code("LIMIT_EXCEEDED")
+        /// The server failed; details are logged, not returned.
+        public static let internalFailure = Code("INTERNAL")
+
+        /// Every code, for exhaustive tests of the mapping to transport statuses.
+        public static let all: [Code] = [
+            .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
+            .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
+            .internalFailure,
+        ]
+    }
+
+    public let code: Code
+    /// A message for the caller. Never contains key material, plaintext or data keys.
+    public let message: String
+
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "\(code.reason): \(message)" }
+
+    public static func == (lhs: KMSError, rhs: KMSError) -> Bool { lhs.code == rhs.code }
+}

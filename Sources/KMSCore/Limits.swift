@@ -1,0 +1,29 @@
+/// Every size and count limit of the public API, in one place.
+public enum Limits {
+    /// Largest plaintext that Encrypt accepts, in bytes.
+    public static let maxPlaintextBytes = 4096
+    /// Most pairs in an encryption context.
+    public static let maxEncryptionContextPairs = 64
+    /// Largest encryption context, counting the UTF-8 bytes of every key and value.
+    public static let maxEncryptionContextBytes = 8 * 1024
+    /// Longest key description, in characters.
+    public static let maxDescriptionCharacters = 8192
+    /// Largest policy document, in bytes.
+    public static let maxPolicyBytes = 32 * 1024
+    /// Most tags on a key.
+    public static let maxTags = 50
+    /// Longest tag key, in characters (as AWS KMS).
+    public static let maxTagKeyCharacters = 128
+    /// Longest tag value, in characters (as AWS KMS).
+    public static let maxTagValueCharacters = 256
+    /// Largest request message of a single-item RPC, in bytes.
+    public static let maxRequestBytes = 64 * 1024
+    /// Range of `number_of_bytes` for GenerateDataKey and GenerateRandom.
+    public static let dataKeyBytes = 1...1024
+    /// Range of `page_size` for list calls; 0 means `defaultPageSize`.
+    public static let pageSize = 1...1000
+    /// Page size used when a request gives none.
+    public static let defaultPageSize = 100
+    /// Largest ciphertext blob Decrypt accepts, in bytes.
+    public static let maxCiphertextBytes = 6144
+}
