@@ -1,0 +1,30 @@
+import GRPCCore
+import GRPCProtobuf
+import KMSCore
+
+/// The one place where `KMSError` becomes a gRPC status with a `google.rpc.ErrorInfo`
+/// detail (domain `kms`, reason = the error code).
+enum ErrorMapping {
+    /// The `ErrorInfo.domain` of every error the server returns.
+    static let domain = "kms"
+
+    /// The gRPC status code of each error code.
+    static func statusCode(of code: KMSError.Code) -> RPCError.Code {
+        switch code {
+        case .keyNotFound: .notFound
+        case .keyDisabled, .keyPendingDeletion: .failedPrecondition
+        case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
+        case .accessDenied: .permissionDenied
+        case .limitExceeded: .resourceExhausted
+        default: .internalError
+        }
+    }
+
+    static func status(for error: KMSError) -> GoogleRPCStatus {
+        GoogleRPCStatus(
+            code: statusCode(of: error.code),
+            message: error.message,
+            details: [.errorInfo(reason: error.code.reason, domain: domain)]
+        )
+    }
+}

@@ -1,0 +1,72 @@
+import GRPCCore
+import KMSCore
+import KMSCrypto
+import KMSProto
+import KMSService
+
+extension KeyManagementGRPCService {
+    func encrypt(request: Kms_V1_EncryptRequest, context: ServerContext) async throws -> Kms_V1_EncryptResponse {
+        try await handle { caller throws(KMSError) in
+            let result = try await service.encrypt(
+                EncryptRequest(
+                    keyID: request.keyID,
+                    plaintext: SecretBytes(copying: request.plaintext),
+                    encryptionContext: request.encryptionContext
+                ),
+                context: caller
+            )
+            return .with {
+                $0.ciphertextBlob = Data(result.ciphertextBlob)
+                $0.keyID = result.keyID.description
+                $0.keyVersion = result.keyVersion
+            }
+        }
+    }
+
+    func decrypt(request: Kms_V1_DecryptRequest, context: ServerContext) async throws -> Kms_V1_DecryptResponse {
+        try await handle { caller throws(KMSError) in
+            let result = try await service.decrypt(
+                DecryptRequest(
+                    ciphertextBlob: Array(request.ciphertextBlob),
+                    encryptionContext: request.encryptionContext,
+                    keyID: request.keyID
+                ),
+                context: caller
+            )
+            return .with {
+                $0.plaintext = result.plaintext.data
+                $0.keyID = result.keyID.description
+                $0.keyVersion = result.keyVersion
+            }
+        }
+    }
+
+    func reEncrypt(request: Kms_V1_ReEncryptRequest, context: ServerContext) async throws -> Kms_V1_ReEncryptResponse {
+        try await handle { caller throws(KMSError) in
+            let result = try await service.reEncrypt(
+                ReEncryptRequest(
+                    ciphertextBlob: Array(request.ciphertextBlob),
+                    sourceEncryptionContext: request.sourceEncryptionContext,
+                    sourceKeyID: request.sourceKeyID,
+                    destinationKeyID: request.destinationKeyID,
+                    destinationEncryptionContext: request.destinationEncryptionContext
+                ),
+                context: caller
+            )
+            return .with {
+                $0.ciphertextBlob = Data(result.ciphertextBlob)
+                $0.sourceKeyID = result.sourceKeyID.description
+                $0.sourceKeyVersion = result.sourceKeyVersion
+                $0.keyID = result.keyID.description
+                $0.keyVersion = result.keyVersion
+            }
+        }
+    }
+
+    func generateRandom(request: Kms_V1_GenerateRandomRequest, context: ServerContext) async throws -> Kms_V1_GenerateRandomResponse {
+        try await handle { caller throws(KMSError) in
+            let bytes = try await service.generateRandom(numberOfBytes: Int(request.numberOfBytes), context: caller)
+            return .with { $0.plaintext = bytes.data }
+        }
+    }
+}

@@ -1,0 +1,52 @@
+import Foundation
+import KMSCrypto
+
+/// The root key on disk: one line holding the base64 of 32 random bytes, mode 0600.
+///
+/// Production keeps this file on another volume than `data_dir` (see docs/CONFIGURATION.md):
+/// a copy of the database alone then reveals no key material.
+enum RootKeyFile {
+    /// Reads the root key; `nil` when the file does not exist.
+    static func load(path: String) throws -> RootKey? {
+        guard FileManager.default.fileExists(atPath: path) else { return nil }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw StartupError("cannot read the root key file \(path): \(error.localizedDescription)")
+        }
+        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
+              let key = try? RootKey(bytes: Array(bytes))
+        else {
+            throw StartupError("the root key file \(path) does not hold the base64 of exactly 32 bytes")
+        }
+        return key
+    }
+
+    /// Creates a new random root key file, never overwriting an existing one.
+    static func create(path: String) throws -> RootKey {
+        let secret = SecretBytes.random(count: 32)
+        let line = secret.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        guard descriptor >= 0 else {
+            throw StartupError("cannot create the root key file \(path): \(String(cString: strerror(errno)))")
+        }
+        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
+        do {
+            try handle.write(contentsOf: Data(line.utf8))
+            try handle.synchronize()
+        } catch {
+            throw StartupError("cannot write the root key file \(path): \(error.localizedDescription)")
+        }
+        return try secret.withUnsafeBytes { try RootKey(bytes: Array($0)) }
+    }
+}
+
+/// Why the server refused to start; the message tells the operator what to fix.
+public struct StartupError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}

@@ -1,0 +1,85 @@
+import Foundation
+import KMSCore
+import KMSIdentity
+import Yams
+
+extension ServerConfiguration {
+    /// Reads a YAML configuration file.
+    ///
+    /// - Throws: `ConfigurationError` naming the key that is missing, unknown or invalid.
+    public static func load(path: String) throws -> ServerConfiguration {
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigurationError("cannot read configuration file \(path): \(error.localizedDescription)")
+        }
+        let base = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        return try parse(yaml: text, relativeTo: base)
+    }
+
+    /// Parses YAML configuration text; relative paths are resolved against `base`.
+    public static func parse(yaml text: String, relativeTo base: String) throws -> ServerConfiguration {
+        let root: ConfigValue
+        do {
+            guard let node = try Yams.compose(yaml: text) else { throw ConfigurationError("the configuration file is empty") }
+            root = try ConfigValue(node)
+        } catch let error as ConfigurationError {
+            throw error
+        } catch {
+            throw ConfigurationError("the configuration is not valid YAML: \(error)")
+        }
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy"])
+        func path(_ value: String) -> String {
+            value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
+        }
+        let tlsMapping = try top.required("tls", in: "configuration").mapping(at: "tls", allowed: ["certificate", "private_key", "client_ca"])
+        let tls = TLSFiles(
+            certificate: path(try tlsMapping.required("certificate", in: "tls").string(at: "tls.certificate")),
+            privateKey: path(try tlsMapping.required("private_key", in: "tls").string(at: "tls.private_key")),
+            clientCA: path(try tlsMapping.required("client_ca", in: "tls").string(at: "tls.client_ca"))
+        )
+        return ServerConfiguration(
+            listen: try listenAddress(top.required("listen", in: "configuration").string(at: "listen")),
+            dataDirectory: path(try top.required("data_dir", in: "configuration").string(at: "data_dir")),
+            rootKeyFile: try top["root_key_file"].map { path(try $0.string(at: "root_key_file")) },
+            tls: tls,
+            identityRules: try top["identity"].map(identityRules) ?? [],
+            serverPolicy: try top["server_policy"].map(serverPolicy)
+        )
+    }
+
+    private static func listenAddress(_ text: String) throws -> HostPort {
+        guard let address = HostPort(parsing: text) else {
+            throw ConfigurationError("listen: '\(text)' is not an IP address and port (host:port or [ipv6]:port)")
+        }
+        return address
+    }
+
+    private static func identityRules(_ value: ConfigValue) throws -> [IdentityRule] {
+        let identity = try value.mapping(at: "identity", allowed: ["rules"])
+        guard let rules = identity["rules"] else { return [] }
+        return try rules.list(at: "identity.rules").enumerated().map { index, rule in
+            let at = "identity.rules[\(index)]"
+            let fields = try rule.mapping(at: at, allowed: ["uri_san", "dns_san", "subject", "principal"])
+            let principal = try fields.required("principal", in: at).string(at: "\(at).principal")
+            let matchers = fields.filter { $0.key != "principal" }
+            guard matchers.count == 1, let (kind, pattern) = matchers.first else {
+                throw ConfigurationError("\(at): give exactly one of uri_san, dns_san, subject")
+            }
+            do {
+                return try IdentityRule(kind: kind, pattern: pattern.string(at: "\(at).\(kind)"), principal: principal)
+            } catch let error as ConfigurationError {
+                throw error
+            } catch {
+                throw ConfigurationError("\(at): \(error)")
+            }
+        }
+    }
+
+    /// The server policy may be written as YAML (a mapping) or as a JSON string.
+    private static func serverPolicy(_ value: ConfigValue) throws -> String {
+        if case .string(let json) = value { return json }
+        return try value.jsonText(at: "server_policy")
+    }
+}

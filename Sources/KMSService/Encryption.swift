@@ -1,0 +1,116 @@
+import KMSCore
+import KMSCrypto
+
+/// The input of `encrypt`.
+public struct EncryptRequest: Sendable {
+    public var keyID: String
+    public var plaintext: SecretBytes
+    public var encryptionContext: [String: String]
+
+    public init(keyID: String, plaintext: SecretBytes, encryptionContext: [String: String] = [:]) {
+        self.keyID = keyID
+        self.plaintext = plaintext
+        self.encryptionContext = encryptionContext
+    }
+}
+
+/// A ciphertext blob and the key version that made it.
+public struct EncryptResult: Sendable {
+    public let ciphertextBlob: [UInt8]
+    public let keyID: KeyID
+    public let keyVersion: KeyVersion
+}
+
+/// The input of `decrypt`.
+public struct DecryptRequest: Sendable {
+    public var ciphertextBlob: [UInt8]
+    public var encryptionContext: [String: String]
+    /// Optional (empty); when given it must name the key that made the blob.
+    public var keyID: String
+
+    public init(ciphertextBlob: [UInt8], encryptionContext: [String: String] = [:], keyID: String = "") {
+        self.ciphertextBlob = ciphertextBlob
+        self.encryptionContext = encryptionContext
+        self.keyID = keyID
+    }
+}
+
+/// A plaintext and the key version that protected it.
+public struct DecryptResult: Sendable {
+    public let plaintext: SecretBytes
+    public let keyID: KeyID
+    public let keyVersion: KeyVersion
+}
+
+extension KeyManagementService {
+    /// Encrypts up to 4096 bytes under the current version of a key (`kms:Encrypt`).
+    ///
+    /// - Throws: `.validation`, `.limitExceeded`, `.keyNotFound`, `.accessDenied`,
+    ///   `.keyDisabled`, `.keyPendingDeletion`, `.invalidKeyUsage`.
+    public func encrypt(_ request: EncryptRequest, context: RequestContext) async throws(KMSError) -> EncryptResult {
+        let keyID = try KeyReference.parse(request.keyID, field: "key_id")
+        try Validation.plaintext(request.plaintext.count)
+        let encryptionContext = try EncryptionContext(request.encryptionContext)
+        let key = try await loadKey(keyID)
+        try authorize(.encrypt, on: key, context: context, encryptionContext: encryptionContext)
+        return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext)
+    }
+
+    /// Decrypts a blob made by `encrypt` or `generateDataKey` (`kms:Decrypt` on the key
+    /// named in the blob).
+    ///
+    /// - Throws: `.invalidCiphertext` for any malformed or altered blob or a different
+    ///   encryption context, `.incorrectKey` when `keyID` names another key, and the
+    ///   key errors of `encrypt`.
+    public func decrypt(_ request: DecryptRequest, context: RequestContext) async throws(KMSError) -> DecryptResult {
+        let encryptionContext = try EncryptionContext(request.encryptionContext)
+        let expectedKey = try KeyReference.parseOptional(request.keyID, field: "key_id")
+        return try await open(
+            request.ciphertextBlob,
+            expectedKey: expectedKey,
+            encryptionContext: encryptionContext,
+            action: .decrypt,
+            context: context
+        )
+    }
+
+    /// Seals a plaintext under the key's current version. The caller has authorized.
+    func seal(_ plaintext: SecretBytes, under key: CachedKey, encryptionContext: EncryptionContext) async throws(KMSError) -> EncryptResult {
+        try key.requireUsable(for: .encryptDecrypt)
+        let version = key.metadata.currentVersion
+        let material = try await material(of: key, version: version)
+        let blob = EnvelopeCipher.seal(plaintext, keyID: key.id, version: version, material: material, context: encryptionContext)
+        return EncryptResult(ciphertextBlob: blob, keyID: key.id, keyVersion: version)
+    }
+
+    /// Opens a blob after checking the key it names, authorization for `action`,
+    /// and the key's state.
+    func open(
+        _ blob: [UInt8],
+        expectedKey: KeyID?,
+        encryptionContext: EncryptionContext,
+        action: KMSAction,
+        context: RequestContext
+    ) async throws(KMSError) -> DecryptResult {
+        let header = try CiphertextBlob.parseHeader(blob)
+        if let expectedKey, expectedKey != header.keyID {
+            throw KMSError(.incorrectKey, "the ciphertext was not made with key \(expectedKey)")
+        }
+        let key: CachedKey
+        do {
+            key = try await loadKey(header.keyID)
+        } catch where error.code == .keyNotFound {
+            throw CiphertextBlob.invalid
+        }
+        try authorize(action, on: key, context: context, encryptionContext: encryptionContext)
+        try key.requireUsable(for: .encryptDecrypt)
+        guard header.keyVersion >= 1, header.keyVersion <= key.metadata.currentVersion else {
+            throw CiphertextBlob.invalid
+        }
+        let material = try await material(of: key, version: header.keyVersion)
+        let plaintext = try EnvelopeCipher.open(
+            blob, keyID: key.id, version: header.keyVersion, material: material, context: encryptionContext
+        )
+        return DecryptResult(plaintext: plaintext, keyID: key.id, keyVersion: header.keyVersion)
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import KMSCore
+import KMSCrypto
+import KMSPolicy
+import KMSStorage
+import Logging
+
+/// The key management operations, independent of any transport.
+///
+/// Each operation takes the caller's `RequestContext` and a domain request, and either
+/// returns a domain result or throws a `KMSError` whose message is safe to show the
+/// caller. The order of checks is the same everywhere: validate the request, load the
+/// key (`KEY_NOT_FOUND`), authorize (`ACCESS_DENIED`), check state and usage, then
+/// do the cryptography.
+public final class KeyManagementService: Sendable {
+    let store: any KeyStore
+    let rootKey: RootKey
+    let serverPolicy: CompiledPolicy?
+    let cache = KeyCache()
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    /// - Parameters:
+    ///   - store: Where keys live, with material wrapped under `rootKey`.
+    ///   - rootKey: The key that wraps every key version's material.
+    ///   - serverPolicy: The server-wide policy; `nil` allows nothing server-wide.
+    ///   - clock: The current time; tests inject their own.
+    public init(
+        store: any KeyStore,
+        rootKey: RootKey,
+        serverPolicy: CompiledPolicy?,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "kms.service")
+    ) {
+        self.store = store
+        self.rootKey = rootKey
+        self.serverPolicy = serverPolicy
+        self.clock = clock
+        self.logger = logger
+    }
+
+    /// Runs a storage call, turning unexpected failures into `.internalFailure`
+    /// (logged here, never shown to the caller).
+    func storage<T>(_ operation: String, _ body: () async throws -> T) async throws(KMSError) -> T {
+        do {
+            return try await body()
+        } catch let error as KMSError {
+            throw error
+        } catch {
+            logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
+            throw KMSError(.internalFailure, "the key store failed; see the server log")
+        }
+    }
+
+    /// Loads a key, from the cache when warm.
+    ///
+    /// - Throws: `.keyNotFound` when no key has that id.
+    func loadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
+        if let cached = cache.get(id) { return cached }
+        guard let stored = try await storage("load key", { try await store.key(id) }) else {
+            throw KMSError(.keyNotFound, "key \(id) does not exist")
+        }
+        let policy: CompiledPolicy
+        do {
+            policy = try CompiledPolicy.compile(stored.policy)
+        } catch {
+            logger.error("stored key policy does not compile", metadata: ["key_id": "\(id)", "error": "\(error)"])
+            throw KMSError(.internalFailure, "the policy stored for key \(id) is unreadable; see the server log")
+        }
+        let key = CachedKey(stored: stored, policy: policy)
+        cache.put(key)
+        return key
+    }
+
+    /// The unwrapped material of one version of a key.
+    ///
+    /// - Throws: `.internalFailure` when the version is missing or does not unwrap.
+    func material(of key: CachedKey, version: KeyVersion) async throws(KMSError) -> KeyMaterial {
+        if let material = key.materials[version] ?? cache.get(key.id)?.materials[version] {
+            return material
+        }
+        guard let wrapped = try await storage("load key version", { try await store.keyVersion(key.id, version: version) }) else {
+            throw KMSError(.internalFailure, "version \(version) of key \(key.id) is missing")
+        }
+        let material = try rootKey.unwrap(wrapped.wrappedMaterial, keyID: key.id, version: version)
+        cache.addMaterial(material, version: version, to: key.id)
+        return material
+    }
+}

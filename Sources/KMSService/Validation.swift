@@ -1,0 +1,39 @@
+import KMSCore
+
+/// Checks of request fields against `Limits`, shared by the operations.
+enum Validation {
+    static func description(_ text: String) throws(KMSError) {
+        guard text.count <= Limits.maxDescriptionCharacters else {
+            throw KMSError(.limitExceeded, "description has \(text.count) characters; at most \(Limits.maxDescriptionCharacters) are allowed")
+        }
+    }
+
+    static func tags(_ tags: [String: String]) throws(KMSError) {
+        guard tags.count <= Limits.maxTags else {
+            throw KMSError(.limitExceeded, "tags has \(tags.count) entries; at most \(Limits.maxTags) are allowed")
+        }
+        for (key, value) in tags {
+            guard (1...Limits.maxTagKeyCharacters).contains(key.count) else {
+                throw KMSError(.validation, "tags: a tag key must have 1 to \(Limits.maxTagKeyCharacters) characters")
+            }
+            guard value.count <= Limits.maxTagValueCharacters else {
+                throw KMSError(.validation, "tags: the value of tag '\(key)' has more than \(Limits.maxTagValueCharacters) characters")
+            }
+        }
+    }
+
+    /// A plaintext for Encrypt: 1 to 4096 bytes.
+    static func plaintext(_ count: Int) throws(KMSError) {
+        guard count > 0 else { throw KMSError(.validation, "plaintext must not be empty") }
+        guard count <= Limits.maxPlaintextBytes else {
+            throw KMSError(.limitExceeded, "plaintext is \(count) bytes; at most \(Limits.maxPlaintextBytes) are allowed")
+        }
+    }
+
+    /// A `number_of_bytes` field: 1 to 1024.
+    static func numberOfBytes(_ count: Int, field: String = "number_of_bytes") throws(KMSError) {
+        guard Limits.dataKeyBytes.contains(count) else {
+            throw KMSError(.validation, "\(field) must be between \(Limits.dataKeyBytes.lowerBound) and \(Limits.dataKeyBytes.upperBound)")
+        }
+    }
+}

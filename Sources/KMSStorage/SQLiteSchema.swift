@@ -1,0 +1,110 @@
+import KMSCore
+import SQLiteNIO
+
+/// The key store's database schema and the forward migrations that build it.
+///
+/// The schema version is SQLite's `PRAGMA user_version`: 0 for a new file, then the number
+/// of migrations applied. Migrations only ever get appended; a shipped one never changes.
+enum SQLiteSchema {
+    /// `migrations[n]` moves a database from schema version `n` to `n + 1`. Each ends by
+    /// setting `user_version`, inside the same transaction as its changes.
+    static let migrations: [[String]] = [
+        [
+            """
+            CREATE TABLE keys (
+                key_id TEXT PRIMARY KEY NOT NULL,
+                description TEXT NOT NULL,
+                key_spec TEXT NOT NULL,
+                key_usage TEXT NOT NULL,
+                key_state TEXT NOT NULL,
+                creation_date INTEGER NOT NULL,
+                current_version INTEGER NOT NULL CHECK (current_version >= 1),
+                creator TEXT NOT NULL,
+                policy TEXT NOT NULL
+            ) STRICT
+            """,
+            """
+            CREATE TABLE key_versions (
+                key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+                version INTEGER NOT NULL CHECK (version >= 1),
+                wrapped_material BLOB NOT NULL,
+                creation_date INTEGER NOT NULL,
+                PRIMARY KEY (key_id, version)
+            ) STRICT
+            """,
+            """
+            CREATE TABLE key_tags (
+                key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+                tag_key TEXT NOT NULL,
+                tag_value TEXT NOT NULL,
+                PRIMARY KEY (key_id, tag_key)
+            ) STRICT
+            """,
+            """
+            CREATE TABLE root_key_verifier (
+                id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+                verifier BLOB NOT NULL
+            ) STRICT
+            """,
+            "PRAGMA user_version = 1",
+        ],
+    ]
+
+    /// The schema version this code reads and writes.
+    static var currentVersion: Int { migrations.count }
+
+    /// Connection settings applied on open, each with the statement that reads it back and
+    /// the value it must then have: a write-ahead log, an fsync on every commit, freed
+    /// content overwritten with zeros, and enforced foreign keys.
+    static let settings: [(apply: String, read: String, expected: SQLiteData)] = [
+        ("PRAGMA journal_mode = WAL", "PRAGMA journal_mode", .text("wal")),
+        ("PRAGMA synchronous = FULL", "PRAGMA synchronous", .integer(2)),
+        ("PRAGMA secure_delete = ON", "PRAGMA secure_delete", .integer(1)),
+        ("PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", .integer(1)),
+    ]
+
+    /// Applies the connection settings and checks that each took effect.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when a setting fails or does not hold.
+    static func applySettings(_ session: SQLiteSession) async throws(KMSError) {
+        for setting in settings {
+            try await session.execute(setting.apply)
+            let value = try await session.query(setting.read).first?.columns.first?.data
+            guard value == setting.expected else {
+                session.logger.error(
+                    "Key store setting did not take effect",
+                    metadata: ["setting": .string(setting.apply), "value": .string(value?.description ?? "none")]
+                )
+                throw KMSError(.internalFailure, "the key store could not apply '\(setting.apply)'")
+            }
+        }
+    }
+
+    /// Brings the schema up to `currentVersion` in one transaction.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when the database was written by a newer
+    ///   version of this code or a migration fails.
+    static func migrate(_ connection: SerializedConnection) async throws(KMSError) {
+        try await connection.withTransaction("migrate the schema") { session async throws(KMSError) in
+            let row = try await session.query("PRAGMA user_version").first
+            guard let found = row?.columns.first?.data.integer, found >= 0 else {
+                throw KMSError(.internalFailure, "the key store database has no readable schema version")
+            }
+            guard found <= currentVersion else {
+                throw KMSError(
+                    .internalFailure,
+                    "the key store database has schema version \(found), newer than the supported \(currentVersion)"
+                )
+            }
+            for version in found..<currentVersion {
+                for statement in migrations[version] {
+                    try await session.execute(statement)
+                }
+                session.logger.info(
+                    "Migrated key store schema",
+                    metadata: ["from": .stringConvertible(version), "to": .stringConvertible(version + 1)]
+                )
+            }
+        }
+    }
+}

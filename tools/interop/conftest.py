@@ -1,0 +1,102 @@
+"""Fixtures for the interop tests: a real `kmsd dev` server on 127.0.0.1 and Python
+stubs generated at test time from proto/ with grpcio-tools."""
+import importlib
+import os
+import pathlib
+import socket
+import subprocess
+import sys
+import time
+
+import grpc
+import pytest
+
+REPO = pathlib.Path(__file__).resolve().parents[2]
+BIN_DIR = pathlib.Path(os.environ.get("KMS_BIN_DIR", REPO / ".build" / "debug"))
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def stubs(tmp_path_factory):
+    """Generates kms.v1 and grpc.health.v1 Python modules from proto/ and imports them."""
+    from grpc_tools import protoc
+    import importlib.resources
+
+    out = tmp_path_factory.mktemp("gen")
+    well_known = str(importlib.resources.files("grpc_tools") / "_proto")
+    args = [
+        "protoc",
+        f"-I{REPO / 'proto'}",
+        f"-I{well_known}",
+        f"--python_out={out}",
+        f"--grpc_python_out={out}",
+        "kms/v1/kms.proto",
+        "grpc/health/v1/health.proto",
+    ]
+    assert protoc.main(args) == 0, "protoc failed"
+    sys.path.insert(0, str(out))
+    return {
+        "kms": importlib.import_module("kms.v1.kms_pb2"),
+        "kms_grpc": importlib.import_module("kms.v1.kms_pb2_grpc"),
+        "health": importlib.import_module("grpc.health.v1.health_pb2"),
+        "health_grpc": importlib.import_module("grpc.health.v1.health_pb2_grpc"),
+    }
+
+
+class DevServer:
+    def __init__(self, directory, port):
+        self.directory = pathlib.Path(directory)
+        self.port = port
+        self.target = f"127.0.0.1:{port}"
+        self.certs = self.directory / "certs"
+
+    def credentials(self):
+        return grpc.ssl_channel_credentials(
+            root_certificates=(self.certs / "ca.pem").read_bytes(),
+            private_key=(self.certs / "admin-key.pem").read_bytes(),
+            certificate_chain=(self.certs / "admin.pem").read_bytes(),
+        )
+
+    def channel(self):
+        return grpc.secure_channel(self.target, self.credentials())
+
+    def kmsctl(self, *args, **kwargs):
+        command = [str(BIN_DIR / "kmsctl"), *args, "--dev-dir", str(self.directory), "--target", self.target]
+        return subprocess.run(command, check=True, capture_output=True, **kwargs)
+
+
+@pytest.fixture(scope="session")
+def dev_server(tmp_path_factory, stubs):
+    """`kmsd dev` in a temporary directory, serving until the session ends."""
+    directory = tmp_path_factory.mktemp("kms-dev")
+    port = _free_port()
+    log = open(directory / "kmsd.log", "wb")
+    process = subprocess.Popen(
+        [str(BIN_DIR / "kmsd"), "dev", "--dir", str(directory), "--listen", f"127.0.0.1:{port}"],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    server = DevServer(directory, port)
+    deadline = time.monotonic() + 60
+    while True:
+        assert process.poll() is None, (directory / "kmsd.log").read_text()
+        if (server.certs / "admin.pem").exists():
+            try:
+                with server.channel() as channel:
+                    health = stubs["health_grpc"].HealthStub(channel)
+                    reply = health.Check(stubs["health"].HealthCheckRequest(), timeout=2)
+                    if reply.status == stubs["health"].HealthCheckResponse.SERVING:
+                        break
+            except grpc.RpcError:
+                pass
+        assert time.monotonic() < deadline, "kmsd dev did not become healthy in 60 s"
+        time.sleep(0.2)
+    yield server
+    process.terminate()
+    process.wait(timeout=30)
+    log.close()

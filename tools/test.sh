@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole test suite: every Swift test (unit, service and end-to-end over mutual TLS),
+# then the Python interop tests, which drive the built kmsd and kmsctl binaries.
+# Installs its Python packages itself (PyPI). Builds the debug configuration once.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+python3 -m pip install --quiet --disable-pip-version-check -r tools/interop/requirements.txt
+
+swift build --build-tests
+swift test --skip-build
+
+KMS_BIN_DIR="$(swift build --show-bin-path)" python3 -m pytest -q tools/interop
