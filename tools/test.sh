@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-python3 -m pip install --quiet --disable-pip-version-check -r tools/interop/requirements.txt
+python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r tools/interop/requirements.txt
 
 swift build --build-tests
 swift test --skip-build

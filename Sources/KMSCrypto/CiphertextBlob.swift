@@ -32,8 +32,9 @@ public enum CiphertextBlob {
     static let nonceRange = saltRange.upperBound..<headerByteCount
 
     /// The one error every unusable blob produces, whatever is wrong with it, so that a
-    /// failure tells an attacker nothing about which check failed.
-    static let invalid = KMSError(
+    /// failure tells an attacker nothing about which check failed. Callers that reject a blob
+    /// for their own reasons (unknown key, version out of range) throw this same error.
+    public static let invalid = KMSError(
         .invalidCiphertext,
         "the ciphertext is malformed, was modified, or does not match the key or encryption context"
     )

@@ -77,10 +77,6 @@ public struct IdentityRule: Sendable, Equatable {
         case .subject: pattern.matches(subject)
         }
     }
-
-    public static func == (lhs: IdentityRule, rhs: IdentityRule) -> Bool {
-        lhs.match == rhs.match && lhs.principal == rhs.principal
-    }
 }
 
 extension IdentityRule.Match {

@@ -75,7 +75,8 @@ public final class KMSServer: Sendable {
 
     /// The port the server listens on (useful with port 0). Waits until it is bound.
     public func listeningPort() async throws -> Int {
-        guard let port = try await grpcServer.listeningAddress?.ipv4?.port ?? grpcServer.listeningAddress?.ipv6?.port else {
+        let address = try await grpcServer.listeningAddress
+        guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
             throw StartupError("the server is not listening on an IP address")
         }
         return port

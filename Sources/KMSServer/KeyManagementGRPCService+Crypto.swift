@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import KMSCore
 import KMSCrypto

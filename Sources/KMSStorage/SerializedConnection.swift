@@ -44,7 +44,7 @@ final class SerializedConnection: Sendable {
     ) async throws(KMSError) -> T {
         try await withSession(operation) { session async throws(KMSError) -> T in
             try await session.execute("BEGIN IMMEDIATE")
-            do {
+            do throws(KMSError) {
                 let result = try await body(session)
                 try await session.execute("COMMIT")
                 return result
@@ -101,7 +101,7 @@ struct SQLiteSession {
     /// error that caused the rollback is the one the caller sees.
     func rollBack() async {
         do {
-            try await connection.query("ROLLBACK")
+            _ = try await connection.query("ROLLBACK")
         } catch {
             // Expected when the failed statement already ended the transaction.
             logger.debug(

@@ -41,7 +41,7 @@ struct Dev: AsyncParsableCommand {
 
     func run() async throws {
         let environment = await ServerRunner.orExit { try DevEnvironment.prepare(directory: dir, listen: listen) }
-        print(environment.banner)
+        FileHandle.standardOutput.write(Data((environment.banner + "\n").utf8))
         try await ServerRunner.run(environment.configuration)
     }
 }

@@ -23,7 +23,8 @@ def _free_port():
 
 @pytest.fixture(scope="session")
 def stubs(tmp_path_factory):
-    """Generates kms.v1 and grpc.health.v1 Python modules from proto/ and imports them."""
+    """Generates the kms.v1 Python modules from proto/ and imports them. The standard
+    health service comes from grpcio-health-checking, as any client would use it."""
     from grpc_tools import protoc
     import importlib.resources
 
@@ -36,15 +37,14 @@ def stubs(tmp_path_factory):
         f"--python_out={out}",
         f"--grpc_python_out={out}",
         "kms/v1/kms.proto",
-        "grpc/health/v1/health.proto",
     ]
     assert protoc.main(args) == 0, "protoc failed"
     sys.path.insert(0, str(out))
     return {
         "kms": importlib.import_module("kms.v1.kms_pb2"),
         "kms_grpc": importlib.import_module("kms.v1.kms_pb2_grpc"),
-        "health": importlib.import_module("grpc.health.v1.health_pb2"),
-        "health_grpc": importlib.import_module("grpc.health.v1.health_pb2_grpc"),
+        "health": importlib.import_module("grpc_health.v1.health_pb2"),
+        "health_grpc": importlib.import_module("grpc_health.v1.health_pb2_grpc"),
     }
 
 

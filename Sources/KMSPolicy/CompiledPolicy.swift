@@ -1,0 +1,69 @@
+import KMSCore
+
+/// A policy document, checked and compiled once when it is stored, ready for fast
+/// evaluation by `PolicyEngine`.
+///
+/// The document language is described in `docs/POLICY.md`. Compiling resolves every
+/// action, pattern, condition key, date and address block, so evaluation parses nothing.
+public struct CompiledPolicy: Sendable {
+    /// The document the policy was compiled from, as given (or, from `jsonObject`, as
+    /// JSON text).
+    public let source: String
+    /// Every statement, in document order.
+    let statements: [CompiledStatement]
+    /// The `Deny` statements, in document order.
+    let denyStatements: [CompiledStatement]
+    /// The `Allow` statements, in document order.
+    let allowStatements: [CompiledStatement]
+
+    private init(source: String, statements: [CompiledStatement]) {
+        self.source = source
+        self.statements = statements
+        denyStatements = statements.filter { $0.effect == .deny }
+        allowStatements = statements.filter { $0.effect == .allow }
+    }
+
+    /// Compiles a JSON policy document.
+    ///
+    /// - Parameter json: the document text, at most `Limits.maxPolicyBytes` bytes of UTF-8.
+    /// - Returns: the compiled policy.
+    /// - Throws: `KMSError` `.limitExceeded` when the document is too large;
+    ///   `.malformedPolicy` when it is not valid JSON (the message gives line and column) or
+    ///   not a valid policy (the message names the statement and field).
+    public static func compile(_ json: String) throws(KMSError) -> CompiledPolicy {
+        try checkSize(json)
+        let document: JSONValue
+        do {
+            document = try JSONParser.parse(json)
+        } catch {
+            throw KMSError(.malformedPolicy, "the policy is not valid JSON: \(error.message)")
+        }
+        return CompiledPolicy(source: json, statements: try PolicyDocumentParser.compile(document))
+    }
+
+    /// Compiles a policy given as an object graph, such as a YAML loader or
+    /// `JSONSerialization` produces (dictionaries, arrays, strings, numbers, booleans).
+    ///
+    /// `source` becomes the document as pretty-printed JSON with members sorted by name.
+    ///
+    /// - Throws: `KMSError` `.malformedPolicy` as for `compile(_:)` (a value JSON cannot
+    ///   hold, like a date a YAML loader made of an unquoted `2012-10-17`, is named as a
+    ///   wrong type); `.limitExceeded` when the JSON text is larger than
+    ///   `Limits.maxPolicyBytes`.
+    public static func compile(jsonObject: Any) throws(KMSError) -> CompiledPolicy {
+        let document = JSONValue(foundationObject: jsonObject)
+        let source = document.prettyPrinted
+        try checkSize(source)
+        return CompiledPolicy(source: source, statements: try PolicyDocumentParser.compile(document))
+    }
+
+    /// The number of statements.
+    public var statementCount: Int { statements.count }
+
+    private static func checkSize(_ json: String) throws(KMSError) {
+        let size = json.utf8.count
+        guard size <= Limits.maxPolicyBytes else {
+            throw KMSError(.limitExceeded, "the policy is \(size) bytes; at most \(Limits.maxPolicyBytes) are allowed")
+        }
+    }
+}

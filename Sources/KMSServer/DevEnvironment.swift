@@ -1,0 +1,66 @@
+import Foundation
+import KMSDevPKI
+
+/// What `kmsd dev` sets up: throwaway certificates, a configuration that makes the dev
+/// admin all-powerful, and a data directory, all under one git-ignored directory.
+/// Running it again reuses everything, so keys survive restarts until the directory is removed.
+public struct DevEnvironment: Sendable {
+    /// The configuration to serve with.
+    public let configuration: ServerConfiguration
+    /// What to print for the developer.
+    public let banner: String
+
+    /// Creates (or reuses) the dev certificates, configuration and data directory.
+    ///
+    /// - Parameters:
+    ///   - directory: Where everything lives, `.kms-dev` by default.
+    ///   - listen: The address to listen on, written into a new configuration.
+    public static func prepare(directory: String, listen: String) throws -> DevEnvironment {
+        let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
+        try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        let credentials = try DevCredentialFiles.loadOrCreate(in: root.appendingPathComponent("certs"))
+        let configFile = root.appendingPathComponent("kmsd.yaml")
+        try configurationText(listen: listen).write(to: configFile, atomically: true, encoding: .utf8)
+        let configuration = try ServerConfiguration.load(path: configFile.path)
+        return DevEnvironment(configuration: configuration, banner: banner(root: root, credentials: credentials, listen: listen))
+    }
+
+    private static func configurationText(listen: String) -> String {
+        """
+        # Written by `kmsd dev`; rewritten on every start. Not for production.
+        listen: "\(listen)"
+        data_dir: data
+        tls:
+          certificate: certs/server.pem
+          private_key: certs/server-key.pem
+          client_ca: certs/ca.pem
+        server_policy:
+          Version: "2012-10-17"
+          Statement:
+            - Sid: DevAdminIsAllPowerful
+              Effect: Allow
+              Principal: "\(DevCredentialFiles.adminSPIFFEID)"
+              Action: "kms:*"
+              Resource: "*"
+
+        """
+    }
+
+    private static func banner(root: URL, credentials: DevCredentialFiles, listen: String) -> String {
+        """
+        swift-kms dev server — NOT FOR PRODUCTION
+          directory:  \(root.path) (certificates, configuration, SQLite data, root key)
+          listening:  \(listen) (mutual TLS)
+          admin:      \(DevCredentialFiles.adminSPIFFEID), allowed kms:* by the server policy
+          client credentials: \(credentials.caCertificateFile.path)
+                              \(credentials.adminCertificateFile.path)
+                              \(credentials.adminKeyFile.path)
+
+        Next, in another terminal (kmsctl uses these credentials by default):
+          swift run kmsctl get-caller-identity
+          swift run kmsctl create-key --description demo
+          swift run kmsctl encrypt --key-id <key id> --plaintext hello
+        Remove \(root.path) to start over.
+        """
+    }
+}

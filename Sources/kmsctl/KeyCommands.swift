@@ -1,0 +1,160 @@
+import ArgumentParser
+import Foundation
+import KMSCore
+import KMSProto
+
+/// `kmsctl create-key`: CreateKey.
+struct CreateKey: KMSCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "create-key",
+        abstract: "Create a key and print its metadata (CreateKey)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("description"), help: "A description of the key (at most 8192 characters).")
+    var keyDescription: String = ""
+
+    @Option(name: .customLong("key-usage"), help: "What the key may be used for (default: ENCRYPT_DECRYPT).")
+    var keyUsage: KeyUsageArgument?
+
+    @Option(name: .customLong("policy-file"), help: ArgumentHelp("The key policy, a JSON document ('-' for stdin); default: the creator may do anything with the key.", valueName: "file"))
+    var policyFile: String?
+
+    @Option(
+        name: .customLong("tag"),
+        help: ArgumentHelp("A tag; repeat for more. Split at the first '='.", valueName: "key=value"),
+        transform: { try KeyValuePair(parsing: $0) }
+    )
+    var tags: [KeyValuePair] = []
+
+    func validate() throws {
+        _ = try KeyValuePair.dictionary(tags, option: "--tag")
+    }
+
+    func execute() async throws {
+        var request = Kms_V1_CreateKeyRequest()
+        request.description_p = keyDescription
+        request.keyUsage = keyUsage?.proto ?? .unspecified
+        request.tags = try KeyValuePair.dictionary(tags, option: "--tag")
+        if let policyFile {
+            request.policy = try readPolicy(policyFile)
+        }
+        let response = try await global.withClient { [request, global] client in
+            try await client.createKey(request, options: global.callOptions)
+        }
+        try global.emit(response) { printKeyMetadata(response.keyMetadata) }
+    }
+}
+
+/// `kmsctl describe-key`: DescribeKey.
+struct DescribeKey: KMSCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "describe-key",
+        abstract: "Print a key's metadata (DescribeKey)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("key-id"), help: "The key's id.")
+    var keyID: String
+
+    func execute() async throws {
+        let request = Kms_V1_DescribeKeyRequest.with { $0.keyID = keyID }
+        let response = try await global.withClient { [global] client in
+            try await client.describeKey(request, options: global.callOptions)
+        }
+        try global.emit(response) { printKeyMetadata(response.keyMetadata) }
+    }
+}
+
+/// `kmsctl list-keys`: ListKeys, one page or all of them.
+struct ListKeys: KMSCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "list-keys",
+        abstract: "List keys, a page at a time or all of them (ListKeys).",
+        discussion: "Without --all, the token of the next page, if any, is printed on stderr."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("page-size"), help: "Keys per page, 1–1000 (default: the server's, 100).")
+    var pageSize: Int32?
+
+    @Option(name: .customLong("page-token"), help: "Start at this page, a previous call's next page token.")
+    var pageToken: String?
+
+    @Flag(help: "Follow next page tokens and list every key.")
+    var all = false
+
+    func execute() async throws {
+        let firstRequest = Kms_V1_ListKeysRequest.with {
+            $0.pageSize = pageSize ?? 0
+            $0.pageToken = pageToken ?? ""
+        }
+        let response = try await global.withClient { [global, all] client in
+            var request = firstRequest
+            var combined = try await client.listKeys(request, options: global.callOptions)
+            while all, !combined.nextPageToken.isEmpty {
+                guard combined.nextPageToken != request.pageToken else {
+                    throw CommandFailure("the server returned the same page token twice")
+                }
+                request.pageToken = combined.nextPageToken
+                let page = try await client.listKeys(request, options: global.callOptions)
+                combined.keys += page.keys
+                combined.nextPageToken = page.nextPageToken
+            }
+            return combined
+        }
+        try global.emit(response) {
+            printKeyTable(response.keys)
+            if !response.nextPageToken.isEmpty {
+                FileHandle.standardError.write(Data("more keys: --page-token \(response.nextPageToken)\n".utf8))
+            }
+        }
+    }
+
+    private func printKeyTable(_ keys: [Kms_V1_KeyMetadata]) {
+        guard !keys.isEmpty else { return }
+        let rows = [("KEY ID", "STATE", "USAGE", "DESCRIPTION")]
+            + keys.map { ($0.keyID, $0.keyState.displayName, $0.keyUsage.displayName, $0.description_p) }
+        let idWidth = rows.map(\.0.count).max() ?? 0
+        let stateWidth = rows.map(\.1.count).max() ?? 0
+        let usageWidth = rows.map(\.2.count).max() ?? 0
+        for row in rows {
+            let line = [
+                row.0.padding(toLength: idWidth, withPad: " ", startingAt: 0),
+                row.1.padding(toLength: stateWidth, withPad: " ", startingAt: 0),
+                row.2.padding(toLength: usageWidth, withPad: " ", startingAt: 0),
+                row.3,
+            ].joined(separator: "  ")
+            print(line)
+        }
+    }
+}
+
+/// Prints a key's metadata as labelled lines.
+func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
+    printLabelled([
+        ("KeyId", metadata.keyID),
+        ("Description", metadata.description_p),
+        ("KeySpec", metadata.keySpec.displayName),
+        ("KeyUsage", metadata.keyUsage.displayName),
+        ("KeyState", metadata.keyState.displayName),
+        ("CreationDate", metadata.hasCreationTime ? metadata.creationTime.date.formatted(.iso8601) : "-"),
+        ("KeyVersion", String(metadata.currentKeyVersion)),
+        ("Creator", metadata.creator),
+    ])
+}
+
+/// Reads a policy document from `path` (`-` for stdin).
+///
+/// - Throws: `CommandFailure` when the file cannot be read, is larger than a policy may be,
+///   or is not UTF-8.
+func readPolicy(_ path: String) throws(CommandFailure) -> String {
+    let bytes = try InputFile.read(path, limit: Limits.maxPolicyBytes, limitName: "the largest policy document")
+    guard let text = String(data: bytes, encoding: .utf8) else {
+        throw CommandFailure("'\(path)' is not UTF-8 text")
+    }
+    return text
+}

@@ -1,0 +1,50 @@
+import ArgumentParser
+import KMSProto
+
+/// `kmsctl get-key-policy`: GetKeyPolicy.
+struct GetKeyPolicy: KMSCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "get-key-policy",
+        abstract: "Print a key's policy document (GetKeyPolicy)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("key-id"), help: "The key's id.")
+    var keyID: String
+
+    func execute() async throws {
+        let request = Kms_V1_GetKeyPolicyRequest.with { $0.keyID = keyID }
+        let response = try await global.withClient { [global] client in
+            try await client.getKeyPolicy(request, options: global.callOptions)
+        }
+        try global.emit(response) { print(response.policy) }
+    }
+}
+
+/// `kmsctl put-key-policy`: PutKeyPolicy.
+struct PutKeyPolicy: KMSCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "put-key-policy",
+        abstract: "Replace a key's policy document (PutKeyPolicy).",
+        discussion: "Prints nothing on success ({} with --json)."
+    )
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .customLong("key-id"), help: "The key's id.")
+    var keyID: String
+
+    @Option(name: .customLong("policy-file"), help: ArgumentHelp("The new policy, a JSON document ('-' for stdin).", valueName: "file"))
+    var policyFile: String
+
+    func execute() async throws {
+        var request = Kms_V1_PutKeyPolicyRequest()
+        request.keyID = keyID
+        request.policy = try readPolicy(policyFile)
+        let response = try await global.withClient { [request, global] client in
+            try await client.putKeyPolicy(request, options: global.callOptions)
+        }
+        try global.emit(response) {}
+    }
+}

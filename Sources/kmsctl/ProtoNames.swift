@@ -1,0 +1,88 @@
+import ArgumentParser
+import Foundation
+import KMSProto
+
+/// `--key-usage`: what a new key may be used for.
+enum KeyUsageArgument: String, CaseIterable, ExpressibleByArgument {
+    case encryptDecrypt = "ENCRYPT_DECRYPT"
+    case signVerify = "SIGN_VERIFY"
+    case generateVerifyMAC = "GENERATE_VERIFY_MAC"
+
+    /// The proto value.
+    var proto: Kms_V1_KeyUsage {
+        switch self {
+        case .encryptDecrypt: .encryptDecrypt
+        case .signVerify: .signVerify
+        case .generateVerifyMAC: .generateVerifyMac
+        }
+    }
+}
+
+/// `--key-spec`: the length of a data key.
+enum DataKeySpecArgument: String, CaseIterable, ExpressibleByArgument {
+    case aes256 = "AES_256"
+    case aes128 = "AES_128"
+
+    /// The proto value.
+    var proto: Kms_V1_DataKeySpec {
+        switch self {
+        case .aes256: .aes256
+        case .aes128: .aes128
+        }
+    }
+}
+
+/// The names the proto gives enum values, without their type prefix, for human output.
+extension Kms_V1_KeySpec {
+    var displayName: String {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .symmetricDefault: "SYMMETRIC_DEFAULT"
+        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        }
+    }
+}
+
+extension Kms_V1_KeyUsage {
+    var displayName: String {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .encryptDecrypt: "ENCRYPT_DECRYPT"
+        case .signVerify: "SIGN_VERIFY"
+        case .generateVerifyMac: "GENERATE_VERIFY_MAC"
+        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        }
+    }
+}
+
+extension Kms_V1_KeyState {
+    var displayName: String {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .enabled: "ENABLED"
+        case .disabled: "DISABLED"
+        case .pendingDeletion: "PENDING_DELETION"
+        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        }
+    }
+}
+
+extension Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+    var displayName: String {
+        switch self {
+        case .unknown: "UNKNOWN"
+        case .serving: "SERVING"
+        case .notServing: "NOT_SERVING"
+        case .serviceUnknown: "SERVICE_UNKNOWN"
+        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        }
+    }
+}
+
+/// Prints `label  value` rows with the values aligned, for human output.
+func printLabelled(_ rows: [(label: String, value: String)]) {
+    let width = rows.map(\.label.count).max() ?? 0
+    for row in rows {
+        print(row.label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + row.value)
+    }
+}

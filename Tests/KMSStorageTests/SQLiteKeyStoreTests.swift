@@ -1,0 +1,116 @@
+import Foundation
+import KMSCore
+import KMSStorage
+import Logging
+import Testing
+
+/// Opens `SQLiteKeyStore`s on one database file.
+struct SQLiteFixture: KeyStoreFixture {
+    let path: String
+
+    func openStore() async throws -> any KeyStore {
+        try await SQLiteKeyStore.open(path: path, logger: Logger(label: "KMSStorageTests"))
+    }
+}
+
+@Suite("SQLiteKeyStore")
+struct SQLiteKeyStoreTests {
+    private let logger = Logger(label: "KMSStorageTests")
+
+    @Test("passes the key store conformance suite", arguments: KeyStoreConformance.Check.allCases)
+    func conformance(_ check: KeyStoreConformance.Check) async throws {
+        try await withTemporaryDirectory { directory in
+            let fixture = SQLiteFixture(path: directory.appending(path: "keys.sqlite").path)
+            try await KeyStoreConformance.run(check, fixture: fixture)
+        }
+    }
+
+    @Test("a new database file is private to its owner, in WAL mode, at schema version 1")
+    func newFileSettings() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "keys.sqlite").path
+            let store = try await SQLiteKeyStore.open(path: path, logger: logger)
+            let (key, version) = TestKeys.make()
+            try await store.createKey(key, firstVersion: version)
+            let walExists = FileManager.default.fileExists(atPath: path + "-wal")
+            try await store.close()
+
+            #expect(walExists)
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
+            let header = try Self.header(path)
+            // Bytes 18 and 19 are the file format write and read versions: 2 means WAL.
+            #expect(header[18] == 2 && header[19] == 2)
+            // Bytes 60...63 are PRAGMA user_version, big-endian.
+            #expect(Array(header[60..<64]) == [0, 0, 0, 1])
+        }
+    }
+
+    @Test("opening fails when the parent directory is missing")
+    func missingParentDirectory() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "absent/keys.sqlite").path
+            await #expect(throws: KMSError(.internalFailure, "")) {
+                try await SQLiteKeyStore.open(path: path, logger: logger)
+            }
+            #expect(!FileManager.default.fileExists(atPath: path))
+        }
+    }
+
+    @Test("opening fails for a file that is not a database")
+    func notADatabase() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "keys.sqlite").path
+            try Data(repeating: 0x42, count: 4096).write(to: URL(filePath: path))
+            await #expect(throws: KMSError(.internalFailure, "")) {
+                try await SQLiteKeyStore.open(path: path, logger: logger)
+            }
+        }
+    }
+
+    @Test("opening fails for a database written by a newer schema version, and leaves it unchanged")
+    func newerSchemaVersion() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "keys.sqlite").path
+            let (key, version) = TestKeys.make()
+            let store = try await SQLiteKeyStore.open(path: path, logger: logger)
+            try await store.createKey(key, firstVersion: version)
+            try await store.close()
+
+            try Self.setUserVersion(99, path: path)
+            await #expect(throws: KMSError(.internalFailure, "")) {
+                try await SQLiteKeyStore.open(path: path, logger: logger)
+            }
+            try Self.setUserVersion(1, path: path)
+            let reopened = try await SQLiteKeyStore.open(path: path, logger: logger)
+            let read = try await reopened.key(key.metadata.keyID)
+            try await reopened.close()
+            #expect(read == key)
+        }
+    }
+
+    @Test("an existing file keeps its permissions")
+    func existingFilePermissions() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "keys.sqlite").path
+            #expect(FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o640]))
+            let store = try await SQLiteKeyStore.open(path: path, logger: logger)
+            try await store.close()
+            let attributes = try FileManager.default.attributesOfItem(atPath: path)
+            #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
+        }
+    }
+
+    private static func header(_ path: String) throws -> [UInt8] {
+        let handle = try FileHandle(forReadingFrom: URL(filePath: path))
+        defer { try? handle.close() }
+        return Array(try handle.read(upToCount: 100) ?? Data())
+    }
+
+    private static func setUserVersion(_ version: UInt8, path: String) throws {
+        let handle = try FileHandle(forUpdating: URL(filePath: path))
+        defer { try? handle.close() }
+        try handle.seek(toOffset: 60)
+        try handle.write(contentsOf: [0, 0, 0, version])
+    }
+}

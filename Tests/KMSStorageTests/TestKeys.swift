@@ -1,0 +1,39 @@
+import Foundation
+import KMSCore
+import KMSStorage
+
+/// Builders for keys and versions used across the key store tests.
+enum TestKeys {
+    /// A date on the microsecond grid, so it is stored and read back exactly.
+    static let creationDate = Date(timeIntervalSinceReferenceDate: 790_000_000.123456)
+
+    static let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":"spiffe://test/owner","Action":"kms:*","Resource":"*"}]}"#
+
+    /// A key with version 1 and its wrapped version, with random wrapped material unless given.
+    static func make(
+        id: KeyID = .random(),
+        description: String = "test key",
+        state: KeyState = .enabled,
+        tags: [String: String] = [:],
+        material: [UInt8] = randomBytes(60)
+    ) -> (key: StoredKey, version: WrappedKeyVersion) {
+        let metadata = KeyMetadata(
+            keyID: id,
+            description: description,
+            keySpec: .symmetricDefault,
+            keyUsage: .encryptDecrypt,
+            keyState: state,
+            creationDate: creationDate,
+            currentVersion: 1,
+            creator: Principal("spiffe://test/ns/payments/sa/creator")
+        )
+        let version = WrappedKeyVersion(
+            keyID: id, version: 1, wrappedMaterial: material, creationDate: creationDate.addingTimeInterval(0.000_001)
+        )
+        return (StoredKey(metadata: metadata, policy: policy, tags: tags), version)
+    }
+
+    static func randomBytes(_ count: Int) -> [UInt8] {
+        (0..<count).map { _ in UInt8.random(in: .min ... .max) }
+    }
+}
