@@ -41,7 +41,11 @@ let package = Package(
         // X.509 client certificate → principal; no I/O.
         .target(
             name: "KMSIdentity",
-            dependencies: ["KMSCore", .product(name: "X509", package: "swift-certificates")],
+            dependencies: [
+                "KMSCore",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
             swiftSettings: strictSettings
         ),
         // A throwaway certificate authority for dev mode and tests.
@@ -121,10 +125,12 @@ let package = Package(
         .executableTarget(
             name: "kmsctl",
             dependencies: [
-                "KMSClient", "KMSProto", "KMSPolicy",
+                "KMSClient", "KMSProto", "KMSPolicy", "KMSCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),

@@ -9,18 +9,66 @@ public struct CompiledPolicy: Sendable {
     /// The document the policy was compiled from, as given (or, from `jsonObject`, as
     /// JSON text).
     public let source: String
-    /// Every statement, in document order.
-    let statements: [CompiledStatement]
-    /// The `Deny` statements, in document order.
-    let denyStatements: [CompiledStatement]
-    /// The `Allow` statements, in document order.
-    let allowStatements: [CompiledStatement]
+    private let storage: Storage
+
+    /// The compiled statements, shared by every copy of the policy so that passing a policy
+    /// around retains one object.
+    private final class Storage: Sendable {
+        let statements: [CompiledStatement]
+        /// For each action in turn (by `ActionSet` ordinal), the `Deny` statements naming
+        /// it, in document order; evaluation visits only the action's run.
+        let denyStatementsByAction: [CompiledStatement]
+        /// Where each action's run starts and ends in `denyStatementsByAction`.
+        let denyRanges: [Range<Int>]
+        /// The same for `Allow` statements.
+        let allowStatementsByAction: [CompiledStatement]
+        let allowRanges: [Range<Int>]
+
+        init(_ statements: [CompiledStatement]) {
+            self.statements = statements
+            func index(_ effect: PolicyEffect) -> ([CompiledStatement], [Range<Int>]) {
+                var runs: [CompiledStatement] = []
+                var ranges: [Range<Int>] = []
+                for ordinal in ActionSet.order.indices {
+                    let start = runs.count
+                    runs += statements.filter { $0.effect == effect && $0.actions.contains(ordinal: ordinal) }
+                    ranges.append(start..<runs.count)
+                }
+                return (runs, ranges)
+            }
+            (denyStatementsByAction, denyRanges) = index(.deny)
+            (allowStatementsByAction, allowRanges) = index(.allow)
+        }
+
+        /// The first statement with `effect` naming the context's action that applies.
+        func firstApplying(_ effect: PolicyEffect, in context: EvaluationContext) -> CompiledStatement? {
+            let ordinal = context.actionOrdinal
+            switch effect {
+            case .deny:
+                guard denyRanges.indices.contains(ordinal) else { return nil }
+                return denyStatementsByAction.firstIndexWithoutRetaining(in: denyRanges[ordinal]) {
+                    $0.applies(in: context)
+                }.map { denyStatementsByAction[$0] }
+            case .allow:
+                guard allowRanges.indices.contains(ordinal) else { return nil }
+                return allowStatementsByAction.firstIndexWithoutRetaining(in: allowRanges[ordinal]) {
+                    $0.applies(in: context)
+                }.map { allowStatementsByAction[$0] }
+            }
+        }
+    }
 
     private init(source: String, statements: [CompiledStatement]) {
         self.source = source
-        self.statements = statements
-        denyStatements = statements.filter { $0.effect == .deny }
-        allowStatements = statements.filter { $0.effect == .allow }
+        storage = Storage(statements)
+    }
+
+    /// Every statement, in document order.
+    var statements: [CompiledStatement] { storage.statements }
+
+    /// The first statement with `effect` that applies in `context`, in document order.
+    func firstApplying(_ effect: PolicyEffect, in context: EvaluationContext) -> CompiledStatement? {
+        storage.firstApplying(effect, in: context)
     }
 
     /// Compiles a JSON policy document.
@@ -58,7 +106,7 @@ public struct CompiledPolicy: Sendable {
     }
 
     /// The number of statements.
-    public var statementCount: Int { statements.count }
+    public var statementCount: Int { storage.statements.count }
 
     private static func checkSize(_ json: String) throws(KMSError) {
         let size = json.utf8.count

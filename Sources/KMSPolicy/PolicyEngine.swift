@@ -10,7 +10,8 @@
 /// Within that order the key policy is searched before the server policy, and statements
 /// in document order, so the statement a decision names is deterministic.
 public enum PolicyEngine {
-    /// Decides `request`. Pure and allocation-free for native strings: no parsing, no I/O.
+    /// Decides `request`. Pure: no parsing and no I/O; visits only the statements that name
+    /// the request's action and stops at the first that decides.
     ///
     /// - Parameters:
     ///   - request: the request to authorize.
@@ -20,16 +21,11 @@ public enum PolicyEngine {
     public static func decide(
         _ request: AccessRequest, keyPolicy: CompiledPolicy?, serverPolicy: CompiledPolicy?
     ) -> AccessDecision {
-        let keyPolicy = request.action.isKeyAction ? keyPolicy : nil
-        return EvaluationContext.with(request) { context in
-            if let deny = firstApplying(keyPolicy?.denyStatements, in: .key, context)
-                ?? firstApplying(serverPolicy?.denyStatements, in: .server, context)
-            {
+        EvaluationContext.with(request) { context in
+            if let deny = firstApplying(.deny, keyPolicy: keyPolicy, serverPolicy: serverPolicy, context) {
                 return .explicitDeny(by: deny)
             }
-            if let allow = firstApplying(keyPolicy?.allowStatements, in: .key, context)
-                ?? firstApplying(serverPolicy?.allowStatements, in: .server, context)
-            {
+            if let allow = firstApplying(.allow, keyPolicy: keyPolicy, serverPolicy: serverPolicy, context) {
                 return .allowed(by: allow)
             }
             return .implicitDeny
@@ -63,10 +59,15 @@ public enum PolicyEngine {
         return AccessExplanation(decision: decision, statements: evaluations)
     }
 
-    /// The first statement of `statements` that applies, as a reference into `source`.
+    /// The first applying statement with `effect`: the key policy's (for key actions), else
+    /// the server policy's.
     private static func firstApplying(
-        _ statements: [CompiledStatement]?, in source: PolicySource, _ context: EvaluationContext
+        _ effect: PolicyEffect, keyPolicy: CompiledPolicy?, serverPolicy: CompiledPolicy?,
+        _ context: EvaluationContext
     ) -> StatementReference? {
-        statements?.first { $0.applies(in: context) }?.reference(in: source)
+        if context.isKeyAction, let statement = keyPolicy?.firstApplying(effect, in: context) {
+            return statement.reference(in: .key)
+        }
+        return serverPolicy?.firstApplying(effect, in: context)?.reference(in: .server)
     }
 }

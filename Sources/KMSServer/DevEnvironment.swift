@@ -5,6 +5,11 @@ import KMSDevPKI
 /// admin all-powerful, and a data directory, all under one git-ignored directory.
 /// Running it again reuses everything, so keys survive restarts until the directory is removed.
 public struct DevEnvironment: Sendable {
+    /// Where `kmsd dev` keeps everything unless told otherwise; `kmsctl` looks there too.
+    public static let defaultDirectory = ".kms-dev"
+    /// Where `kmsd dev` listens unless told otherwise; `kmsctl`'s default target.
+    public static let defaultListen = "127.0.0.1:8443"
+
     /// The configuration to serve with.
     public let configuration: ServerConfiguration
     /// What to print for the developer.
@@ -22,7 +27,10 @@ public struct DevEnvironment: Sendable {
         let configFile = root.appendingPathComponent("kmsd.yaml")
         try configurationText(listen: listen).write(to: configFile, atomically: true, encoding: .utf8)
         let configuration = try ServerConfiguration.load(path: configFile.path)
-        return DevEnvironment(configuration: configuration, banner: banner(root: root, credentials: credentials, listen: listen))
+        var flags = ""
+        if directory != defaultDirectory { flags += " --dev-dir \(root.path)" }
+        if listen != defaultListen { flags += " --target \(listen)" }
+        return DevEnvironment(configuration: configuration, banner: banner(root: root, credentials: credentials, listen: listen, kmsctlFlags: flags))
     }
 
     private static func configurationText(listen: String) -> String {
@@ -46,7 +54,7 @@ public struct DevEnvironment: Sendable {
         """
     }
 
-    private static func banner(root: URL, credentials: DevCredentialFiles, listen: String) -> String {
+    private static func banner(root: URL, credentials: DevCredentialFiles, listen: String, kmsctlFlags flags: String) -> String {
         """
         swift-kms dev server — NOT FOR PRODUCTION
           directory:  \(root.path) (certificates, configuration, SQLite data, root key)
@@ -56,10 +64,10 @@ public struct DevEnvironment: Sendable {
                               \(credentials.adminCertificateFile.path)
                               \(credentials.adminKeyFile.path)
 
-        Next, in another terminal (kmsctl uses these credentials by default):
-          swift run kmsctl get-caller-identity
-          swift run kmsctl create-key --description demo
-          swift run kmsctl encrypt --key-id <key id> --plaintext hello
+        Next, in another terminal:
+          swift run kmsctl get-caller-identity\(flags)
+          swift run kmsctl create-key --description demo\(flags)
+          swift run kmsctl encrypt --key-id <key id> --plaintext hello\(flags)
         Remove \(root.path) to start over.
         """
     }

@@ -133,20 +133,6 @@ struct ListKeys: KMSCommand {
     }
 }
 
-/// Prints a key's metadata as labelled lines.
-func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
-    printLabelled([
-        ("KeyId", metadata.keyID),
-        ("Description", metadata.description_p),
-        ("KeySpec", metadata.keySpec.displayName),
-        ("KeyUsage", metadata.keyUsage.displayName),
-        ("KeyState", metadata.keyState.displayName),
-        ("CreationDate", metadata.hasCreationTime ? metadata.creationTime.date.formatted(.iso8601) : "-"),
-        ("KeyVersion", String(metadata.currentKeyVersion)),
-        ("Creator", metadata.creator),
-    ])
-}
-
 /// Reads a policy document from `path` (`-` for stdin).
 ///
 /// - Throws: `CommandFailure` when the file cannot be read, is larger than a policy may be,

@@ -1,5 +1,4 @@
 import ArgumentParser
-import Foundation
 import KMSProto
 
 /// `--key-usage`: what a new key may be used for.
@@ -32,8 +31,8 @@ enum DataKeySpecArgument: String, CaseIterable, ExpressibleByArgument {
     }
 }
 
-/// The names the proto gives enum values, without their type prefix, for human output.
 extension Kms_V1_KeySpec {
+    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
     var displayName: String {
         switch self {
         case .unspecified: "UNSPECIFIED"
@@ -44,6 +43,7 @@ extension Kms_V1_KeySpec {
 }
 
 extension Kms_V1_KeyUsage {
+    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
     var displayName: String {
         switch self {
         case .unspecified: "UNSPECIFIED"
@@ -56,6 +56,7 @@ extension Kms_V1_KeyUsage {
 }
 
 extension Kms_V1_KeyState {
+    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
     var displayName: String {
         switch self {
         case .unspecified: "UNSPECIFIED"
@@ -68,6 +69,7 @@ extension Kms_V1_KeyState {
 }
 
 extension Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
     var displayName: String {
         switch self {
         case .unknown: "UNKNOWN"
@@ -76,13 +78,5 @@ extension Grpc_Health_V1_HealthCheckResponse.ServingStatus {
         case .serviceUnknown: "SERVICE_UNKNOWN"
         case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
         }
-    }
-}
-
-/// Prints `label  value` rows with the values aligned, for human output.
-func printLabelled(_ rows: [(label: String, value: String)]) {
-    let width = rows.map(\.label.count).max() ?? 0
-    for row in rows {
-        print(row.label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + row.value)
     }
 }

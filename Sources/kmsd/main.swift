@@ -34,10 +34,10 @@ struct Dev: AsyncParsableCommand {
     )
 
     @Option(name: .long, help: "Directory for the dev certificates, configuration and data.")
-    var dir: String = ".kms-dev"
+    var dir: String = DevEnvironment.defaultDirectory
 
     @Option(name: .long, help: "Address to listen on.")
-    var listen: String = "127.0.0.1:8443"
+    var listen: String = DevEnvironment.defaultListen
 
     func run() async throws {
         let environment = await ServerRunner.orExit { try DevEnvironment.prepare(directory: dir, listen: listen) }

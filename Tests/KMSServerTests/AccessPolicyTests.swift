@@ -36,7 +36,8 @@ import Testing
             }
             try await world.server.withClient(world.admin) { client in
                 // The server policy gives the admin kms:* on every key.
-                #expect(try await client.describeKey(.with { $0.keyID = keyID }).keyMetadata.keyID == keyID)
+                let described = try await client.describeKey(.with { $0.keyID = keyID })
+                #expect(described.keyMetadata.keyID == keyID)
             }
         }
     }

@@ -75,7 +75,7 @@ import Testing
             try await world.server.withClient(world.app) { client in
                 let key = try await client.createKey(Kms_V1_CreateKeyRequest()).keyMetadata.keyID
                 let result = await failure { try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data(count: 65 * 1024) }) }
-                #expect(result?.code == .resourceExhausted)
+                #expect(result?.code == .resourceExhausted, "\(String(describing: result))")
                 // The connection still serves normal requests afterwards.
                 _ = try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data("ok".utf8) })
             }

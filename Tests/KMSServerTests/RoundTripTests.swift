@@ -112,8 +112,10 @@ import Testing
             }
             try await world.restart()
             try await world.server.withClient(world.app) { client in
-                #expect(try await client.decrypt(.with { $0.ciphertextBlob = blob }).plaintext == Data("before restart".utf8))
-                #expect(try await client.describeKey(.with { $0.keyID = keyID }).keyMetadata.keyID == keyID)
+                let opened = try await client.decrypt(.with { $0.ciphertextBlob = blob })
+                let described = try await client.describeKey(.with { $0.keyID = keyID })
+                #expect(opened.plaintext == Data("before restart".utf8))
+                #expect(described.keyMetadata.keyID == keyID)
             }
         }
     }

@@ -12,10 +12,9 @@ import Testing
     private func callerIdentity(over transport: HTTP2ClientTransport.Posix) async -> RPCFailure? {
         await failure {
             try await withGRPCClient(transport: transport) { client in
-                try await KMSServiceClient(wrapping: client).getCallerIdentity(
-                    Kms_V1_GetCallerIdentityRequest(),
-                    options: .with { $0.timeout = .seconds(10) }
-                )
+                var options = CallOptions.defaults
+                options.timeout = .seconds(10)
+                return try await KMSServiceClient(wrapping: client).getCallerIdentity(Kms_V1_GetCallerIdentityRequest(), options: options)
             }
         }
     }

@@ -4,7 +4,9 @@
 /// `NotIpAddress`…) holds exactly when its positive twin does not. For an absent key,
 /// positive operators fail, negated ones hold, and `…IfExists` holds. `ForAllValues:` holds
 /// when the key has no values, `ForAnyValue:` does not (unless `IfExists`).
-struct CompiledCondition: Sendable {
+///
+/// A final class with immutable fields, so evaluation reads it without copying.
+final class CompiledCondition: Sendable {
     /// What the compiled test reads and how.
     enum Test: Sendable {
         case string(ConditionKey.StringKey, StringValueTest)
@@ -24,6 +26,19 @@ struct CompiledCondition: Sendable {
     let test: Test
     let negated: Bool
     let ifExists: Bool
+
+    init(
+        operatorName: String, keyName: String, valueTexts: [String], key: ConditionKey, test: Test, negated: Bool,
+        ifExists: Bool
+    ) {
+        self.operatorName = operatorName
+        self.keyName = keyName
+        self.valueTexts = valueTexts
+        self.key = key
+        self.test = test
+        self.negated = negated
+        self.ifExists = ifExists
+    }
 
     /// Whether the condition holds for the request.
     func holds(in context: EvaluationContext) -> Bool {

@@ -100,13 +100,18 @@ enum ConditionParser {
     ) throws(PolicyTextError) -> StringValueTest {
         switch base {
         case .stringEquals, .stringNotEquals:
-            return .equals(try values.map { (value) throws(PolicyTextError) in try literalBytes(stringValue(value)) })
+            return .patterns(try values.map { (value) throws(PolicyTextError) in
+                try WildcardPattern(stringValue(value), wildcards: false)
+            })
         case .stringEqualsIgnoreCase, .stringNotEqualsIgnoreCase:
-            return .equalsIgnoringCase(try values.map { (value) throws(PolicyTextError) in
-                String(decoding: try literalBytes(stringValue(value)), as: UTF8.self).lowercased()
+            return .lowercasedPatterns(try values.map { (value) throws(PolicyTextError) in
+                let text = try stringValue(value)
+                let literal = try PatternText.tokens(text, wildcards: false).map { UInt8(truncatingIfNeeded: $0) }
+                let lowercased = String(decoding: literal, as: UTF8.self).lowercased()
+                return WildcardPattern(exactly: Array(lowercased.utf8), text: text)
             })
         case .stringLike, .stringNotLike:
-            return .like(try values.map { (value) throws(PolicyTextError) in try WildcardPattern(stringValue(value)) })
+            return .patterns(try values.map { (value) throws(PolicyTextError) in try WildcardPattern(stringValue(value)) })
         case .numericEquals, .numericNotEquals, .numericLessThan, .numericLessThanEquals, .numericGreaterThan,
             .numericGreaterThanEquals:
             return .numeric(comparison(base), try values.map(numberValue))
@@ -135,12 +140,6 @@ enum ConditionParser {
             throw PolicyTextError("expected a string, found \(value.typeDescription)")
         }
         return text
-    }
-
-    /// The exact bytes a value stands for: `*` and `?` are plain characters, `${*}`, `${?}`
-    /// and `${$}` are escapes like everywhere else.
-    private static func literalBytes(_ text: String) throws(PolicyTextError) -> [UInt8] {
-        try PatternText.tokens(text, wildcards: false).map { UInt8(truncatingIfNeeded: $0) }
     }
 
     private static func numberValue(_ value: JSONValue) throws(PolicyTextError) -> Double {

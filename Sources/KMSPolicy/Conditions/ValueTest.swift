@@ -1,12 +1,11 @@
 /// The positive test an operator applies to one present string value, compiled from the
 /// policy's values (a list of values is OR-ed).
 enum StringValueTest: Sendable {
-    /// `StringEquals`: byte-exact equality.
-    case equals([[UInt8]])
-    /// `StringEqualsIgnoreCase`: equality after lower-casing both sides; values stored lower-cased.
-    case equalsIgnoringCase([String])
-    /// `StringLike`: `*`/`?` patterns.
-    case like([WildcardPattern])
+    /// `StringEquals` (patterns without wildcards, so byte-exact equality) and `StringLike`.
+    case patterns([WildcardPattern])
+    /// `StringEqualsIgnoreCase`: exact patterns over the lower-cased values, matched against
+    /// the lower-cased request value.
+    case lowercasedPatterns([WildcardPattern])
     /// `Numeric…`: the value read as a decimal number, compared with each policy number.
     case numeric(Comparison, [Double])
     /// `Bool`: the value read as `true`/`false` (any case).
@@ -15,29 +14,33 @@ enum StringValueTest: Sendable {
     /// Whether `value` satisfies the test for at least one policy value.
     func matches(_ value: UnsafeBufferPointer<UInt8>) -> Bool {
         switch self {
-        case .equals(let literals):
-            return literals.contains { literal in
-                literal.count == value.count && literal.withUnsafeBufferPointer { $0.elementsEqual(value) }
-            }
-        case .equalsIgnoringCase(let lowercased):
-            if value.isASCII {
-                return lowercased.contains { candidate in
-                    withUTF8Bytes(candidate) { candidateBytes in
-                        candidateBytes.count == value.count
-                            && zip(candidateBytes, value).allSatisfy { $0 == ((0x41...0x5A).contains($1) ? $1 | 0x20 : $1) }
-                    }
-                }
-            }
-            let folded = String(decoding: value, as: UTF8.self).lowercased()
-            return lowercased.contains(folded)
-        case .like(let patterns):
-            return patterns.contains { $0.matches(value) }
+        case .patterns(let patterns):
+            return patterns.containsWithoutRetaining { $0.matches(value) }
+        case .lowercasedPatterns(let patterns):
+            return Self.withLowercased(value) { folded in patterns.containsWithoutRetaining { $0.matches(folded) } }
         case .numeric(let comparison, let numbers):
             guard let number = PolicyNumber.parse(String(decoding: value, as: UTF8.self)) else { return false }
             return numbers.contains { comparison.holds(number, $0) }
         case .bool(let flags):
             guard let flag = Self.parseBool(String(decoding: value, as: UTF8.self)) else { return false }
             return flags.contains(flag)
+        }
+    }
+
+    /// Calls `body` with `value` lower-cased: ASCII in a stack buffer, anything else through
+    /// `String.lowercased()` (Unicode rules, as the policy side was lower-cased).
+    private static func withLowercased(
+        _ value: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>) -> Bool
+    ) -> Bool {
+        guard value.isASCII else {
+            return withUTF8Bytes(String(decoding: value, as: UTF8.self).lowercased(), body)
+        }
+        return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: value.count) { buffer in
+            for index in value.indices {
+                let byte = value[index]
+                buffer[index] = (0x41...0x5A).contains(byte) ? byte | 0x20 : byte
+            }
+            return body(UnsafeBufferPointer(buffer))
         }
     }
 

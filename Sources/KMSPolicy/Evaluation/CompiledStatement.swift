@@ -1,5 +1,8 @@
 /// One statement, compiled: everything the evaluation tests is precomputed.
-struct CompiledStatement: Sendable {
+///
+/// A final class with immutable fields, so evaluation visits statements without copying
+/// (and retaining) each field.
+final class CompiledStatement: Sendable {
     /// The 0-based position in the document's `Statement` list.
     let index: Int
     let sid: String?
@@ -9,12 +12,25 @@ struct CompiledStatement: Sendable {
     let resources: ResourceMatcher
     let conditions: [CompiledCondition]
 
-    /// Whether the statement applies to the request; cheapest tests first.
+    init(
+        index: Int, sid: String?, effect: PolicyEffect, principals: PrincipalMatcher, actions: ActionSet,
+        resources: ResourceMatcher, conditions: [CompiledCondition]
+    ) {
+        self.index = index
+        self.sid = sid
+        self.effect = effect
+        self.principals = principals
+        self.actions = actions
+        self.resources = resources
+        self.conditions = conditions
+    }
+
+    /// Whether the statement applies to the request, given that its `Action` names the
+    /// request's action (`CompiledPolicy` only asks statements that do); cheapest tests first.
     func applies(in context: EvaluationContext) -> Bool {
-        actions.contains(ordinal: context.actionOrdinal)
-            && resources.matches(isKeyAction: context.isKeyAction, keyID: context.keyID)
+        resources.matches(in: context)
             && principals.matches(context.principal)
-            && conditions.allSatisfy { $0.holds(in: context) }
+            && conditions.allSatisfyWithoutRetaining { $0.holds(in: context) }
     }
 
     /// Every part's outcome, without short-circuiting, for `PolicyEngine.explain`.
@@ -24,7 +40,7 @@ struct CompiledStatement: Sendable {
             effect: effect,
             principalMatched: principals.matches(context.principal),
             actionMatched: actions.contains(ordinal: context.actionOrdinal),
-            resourceMatched: resources.matches(isKeyAction: context.isKeyAction, keyID: context.keyID),
+            resourceMatched: resources.matches(in: context),
             conditions: conditions.map { $0.evaluation(in: context) }
         )
     }

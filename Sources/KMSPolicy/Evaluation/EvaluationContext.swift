@@ -1,52 +1,73 @@
 import KMSCore
 
-/// Everything one evaluation reads, prepared once per request: the action's position, the
-/// caller's name and the key id as UTF-8 bytes. The buffers live only inside `with`.
+/// Everything one evaluation reads, prepared once per request: the action's position and
+/// the caller's name as UTF-8, and the key id's text on first use. The pointers are valid
+/// only inside `with`; the request is referenced, not copied.
 struct EvaluationContext {
-    let request: AccessRequest
+    private let requestPointer: UnsafePointer<AccessRequest>
     let actionOrdinal: Int
     let isKeyAction: Bool
     /// The caller's name as UTF-8.
     let principal: UnsafeBufferPointer<UInt8>
-    /// The key id as its 36 lower-case UTF-8 characters, when the request names a key.
-    let keyID: UnsafeBufferPointer<UInt8>?
     /// `request.currentTime` as seconds since 1970.
     let currentTime: Double
+    private let keyIDValue: KeyID?
+    /// Stack scratch space: byte 0 says whether bytes 1...36 hold the key id's text yet.
+    private let keyIDScratch: UnsafeMutablePointer<UInt8>
+
+    /// The key id as its 36 lower-case UTF-8 characters, when the request names a key;
+    /// written on first use, since most statements never look at it.
+    var keyID: UnsafeBufferPointer<UInt8>? {
+        guard let keyIDValue else { return nil }
+        let text = UnsafeMutableBufferPointer(start: keyIDScratch + 1, count: 36)
+        if keyIDScratch.pointee == 0 {
+            Self.writeLowercaseText(of: keyIDValue, into: text)
+            keyIDScratch.pointee = 1
+        }
+        return UnsafeBufferPointer(text)
+    }
 
     /// Prepares the context for `request` and runs `body` with it, allocating nothing on the
     /// heap for native strings.
     static func with<Result>(_ request: AccessRequest, _ body: (EvaluationContext) -> Result) -> Result {
-        withUTF8Bytes(request.principal.name) { principal in
-            func run(keyID: UnsafeBufferPointer<UInt8>?) -> Result {
-                body(EvaluationContext(
-                    request: request,
-                    actionOrdinal: ActionSet.ordinal(of: request.action),
-                    isKeyAction: request.action.isKeyAction,
-                    principal: principal,
-                    keyID: keyID,
-                    currentTime: request.currentTime.timeIntervalSince1970
-                ))
-            }
-            guard let keyID = request.keyID else { return run(keyID: nil) }
-            return withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 36) { buffer in
-                writeLowercaseText(of: keyID, into: buffer)
-                return run(keyID: UnsafeBufferPointer(buffer))
+        withUnsafePointer(to: request) { requestPointer in
+            withUTF8Bytes(request.principal.name) { principal in
+                withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 37) { scratch in
+                    guard let scratch = scratch.baseAddress else { preconditionFailure("no scratch space") }
+                    scratch.initialize(to: 0)
+                    return body(EvaluationContext(
+                        requestPointer: requestPointer,
+                        actionOrdinal: ActionSet.ordinal(of: request.action),
+                        isKeyAction: request.action.isKeyAction,
+                        principal: principal,
+                        currentTime: request.currentTime.timeIntervalSince1970,
+                        keyIDValue: request.keyID,
+                        keyIDScratch: scratch
+                    ))
+                }
             }
         }
     }
 
+    /// The request being evaluated.
+    var request: AccessRequest {
+        _read { yield requestPointer.pointee }
+    }
+
     /// Writes the canonical `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` form of `keyID`.
     private static func writeLowercaseText(of keyID: KeyID, into buffer: UnsafeMutableBufferPointer<UInt8>) {
-        func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
+        @inline(__always) func hexDigit(_ nibble: UInt8) -> UInt8 { nibble < 10 ? 0x30 + nibble : 0x57 + nibble }
         withUnsafeBytes(of: keyID.uuid.uuid) { bytes in
+            guard bytes.count == 16, buffer.count == 36, let output = buffer.baseAddress else { return }
             var out = 0
-            for (position, byte) in bytes.enumerated() {
+            for position in 0..<16 {
                 if position == 4 || position == 6 || position == 8 || position == 10 {
-                    buffer[out] = UInt8(ascii: "-")
+                    output[out] = UInt8(ascii: "-")
                     out += 1
                 }
-                buffer[out] = hexDigit(byte >> 4)
-                buffer[out + 1] = hexDigit(byte & 0x0F)
+                let byte = bytes[position]
+                output[out] = hexDigit(byte >> 4)
+                output[out + 1] = hexDigit(byte & 0x0F)
                 out += 2
             }
         }

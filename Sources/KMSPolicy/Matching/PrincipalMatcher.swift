@@ -18,6 +18,6 @@ struct PrincipalMatcher: Sendable {
 
     /// Whether the caller, given as the UTF-8 bytes of its name, is named.
     func matches(_ principal: UnsafeBufferPointer<UInt8>) -> Bool {
-        everyone || patterns.contains { $0.matches(principal) }
+        everyone || patterns.containsWithoutRetaining { $0.matches(principal) }
     }
 }

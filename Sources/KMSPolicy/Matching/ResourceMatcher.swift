@@ -40,14 +40,11 @@ struct ResourceMatcher: Sendable {
         self.keyPatterns = everything ? [] : keyPatterns
     }
 
-    /// Whether the request's resource is named.
-    ///
-    /// - Parameters:
-    ///   - isKeyAction: whether the action is about one key.
-    ///   - keyID: the key's lower-case id as UTF-8, when the request names a key.
-    func matches(isKeyAction: Bool, keyID: UnsafeBufferPointer<UInt8>?) -> Bool {
+    /// Whether the request's resource is named. The key id's text is only looked at (and
+    /// so only written) when a `key/` pattern needs it.
+    func matches(in context: EvaluationContext) -> Bool {
         if everything { return true }
-        guard isKeyAction, let keyID else { return false }
-        return keyPatterns.contains { $0.matches(keyID) }
+        guard context.isKeyAction, let keyID = context.keyID else { return false }
+        return keyPatterns.containsWithoutRetaining { $0.matches(keyID) }
     }
 }

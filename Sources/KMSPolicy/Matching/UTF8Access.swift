@@ -5,6 +5,17 @@ func withUTF8Bytes<Result>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) 
     return Array(text.utf8).withUnsafeBufferPointer(body)
 }
 
+/// Whether the first `count` bytes of `a` and `b` are equal; both must hold `count` bytes.
+@inline(__always)
+func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>, count: Int) -> Bool {
+    var index = 0
+    while index < count {
+        if a[index] != b[index] { return false }
+        index += 1
+    }
+    return true
+}
+
 extension UnsafeBufferPointer<UInt8> {
     /// Whether every byte is ASCII.
     var isASCII: Bool { allSatisfy { $0 < 0x80 } }

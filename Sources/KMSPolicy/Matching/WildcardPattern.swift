@@ -3,8 +3,9 @@
 /// `*` matches any run of characters (including none and including `/`), `?` exactly one
 /// character. Matching is case-sensitive and byte-exact. Common shapes (`*`, an exact
 /// value, `prefix*`) take fast paths; anything else uses a linear-time-in-practice
-/// backtracking matcher that remembers only the last `*`.
-struct WildcardPattern: Sendable {
+/// backtracking matcher that remembers only the last `*`. A final class with immutable
+/// fields, so lists of patterns are scanned without copying each one.
+final class WildcardPattern: Sendable {
     private enum Shape: Sendable {
         case anything
         case exact([UInt8])
@@ -18,10 +19,20 @@ struct WildcardPattern: Sendable {
 
     /// Compiles `text`.
     ///
+    /// - Parameter wildcards: whether `*` and `?` are wildcards; when `false` the pattern
+    ///   matches exactly the text (escapes still resolved), as `StringEquals` needs.
     /// - Throws: `PolicyTextError` for an unsupported `${...}` sequence.
-    init(_ text: String) throws(PolicyTextError) {
+    convenience init(_ text: String, wildcards: Bool = true) throws(PolicyTextError) {
+        self.init(text: text, tokens: try PatternText.tokens(text, wildcards: wildcards))
+    }
+
+    /// A pattern that matches exactly `bytes`; `text` is how traces show it.
+    convenience init(exactly bytes: [UInt8], text: String) {
+        self.init(text: text, tokens: bytes.map(UInt16.init))
+    }
+
+    private init(text: String, tokens: [UInt16]) {
         self.text = text
-        let tokens = try PatternText.tokens(text, wildcards: true)
         let wildcardPositions = tokens.indices.filter { tokens[$0] > 0xFF }
         if tokens.allSatisfy({ $0 == PatternText.anyRun }) && !tokens.isEmpty {
             shape = .anything
@@ -46,10 +57,10 @@ struct WildcardPattern: Sendable {
         case .anything:
             return true
         case .exact(let literal):
-            return literal.count == input.count && literal.withUnsafeBufferPointer { $0.elementsEqual(input) }
+            return literal.count == input.count && literal.withUnsafeBufferPointer { bytesEqual($0, input, count: input.count) }
         case .prefix(let literal):
             return literal.count <= input.count
-                && literal.withUnsafeBufferPointer { $0.elementsEqual(UnsafeBufferPointer(rebasing: input.prefix(literal.count))) }
+                && literal.withUnsafeBufferPointer { bytesEqual($0, input, count: $0.count) }
         case .general(let tokens):
             return tokens.withUnsafeBufferPointer { Self.matchGeneral($0, input) }
         }

@@ -1,0 +1,24 @@
+import Foundation
+import KMSProto
+
+/// Prints `label  value` rows with the values aligned, for human output.
+func printLabelled(_ rows: [(label: String, value: String)]) {
+    let width = rows.map(\.label.count).max() ?? 0
+    for row in rows {
+        print(row.label.padding(toLength: width + 2, withPad: " ", startingAt: 0) + row.value)
+    }
+}
+
+/// Prints a key's metadata as labelled lines.
+func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
+    printLabelled([
+        ("KeyId", metadata.keyID),
+        ("Description", metadata.description_p),
+        ("KeySpec", metadata.keySpec.displayName),
+        ("KeyUsage", metadata.keyUsage.displayName),
+        ("KeyState", metadata.keyState.displayName),
+        ("CreationDate", metadata.hasCreationTime ? metadata.creationTime.date.formatted(.iso8601) : "-"),
+        ("KeyVersion", String(metadata.currentKeyVersion)),
+        ("Creator", metadata.creator),
+    ])
+}
