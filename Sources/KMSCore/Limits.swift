@@ -18,6 +18,9 @@ public enum Limits {
     public static let maxTagValueCharacters = 256
     /// Largest request message of a single-item RPC, in bytes.
     public static let maxRequestBytes = 64 * 1024
+    /// Largest message the transport buffers at all; larger ones reset the stream before
+    /// they are read whole. Above `maxRequestBytes` to leave room for batch requests.
+    public static let maxTransportMessageBytes = 1024 * 1024 + 64 * 1024
     /// Range of `number_of_bytes` for GenerateDataKey and GenerateRandom.
     public static let dataKeyBytes = 1...1024
     /// Range of `page_size` for list calls; 0 means `defaultPageSize`.

@@ -52,12 +52,12 @@ public final class KMSServer: Sendable {
                 tls.clientCertificateVerification = .noHostnameVerification
             },
             config: .defaults { config in
-                config.rpc.maxRequestPayloadSize = Limits.maxRequestBytes
+                config.rpc.maxRequestPayloadSize = Limits.maxTransportMessageBytes
             }
         )
         self.grpcServer = GRPCServer(
             transport: transport,
-            services: [KeyManagementGRPCService(service: service), HealthService()],
+            services: [SizeLimitedService(KeyManagementGRPCService(service: service)), HealthService()],
             interceptors: [CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules))]
         )
     }

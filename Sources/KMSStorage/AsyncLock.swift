@@ -12,6 +12,7 @@ final class AsyncLock: Sendable {
 
     /// Runs `body` while holding the lock, releasing it when `body` returns or throws.
     func withLock<T, E: Error>(_ body: () async throws(E) -> T) async throws(E) -> T {
+        await lock()
         do {
             let result = try await body()
             unlock()

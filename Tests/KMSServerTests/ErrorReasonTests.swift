@@ -70,12 +70,18 @@ import Testing
         }
     }
 
-    @Test func requestsOver64KiBAreRefusedByTheTransport() async throws {
+    @Test func requestsOver64KiBAreRefusedWithLimitExceeded() async throws {
         try await withWorld { world in
             try await world.server.withClient(world.app) { client in
                 let key = try await client.createKey(Kms_V1_CreateKeyRequest()).keyMetadata.keyID
-                let result = await failure { try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data(count: 65 * 1024) }) }
-                #expect(result?.code == .resourceExhausted, "\(String(describing: result))")
+                // Over 64 KiB in all: refused before the message is decoded.
+                let big = await failure { try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data(count: 65 * 1024) }) }
+                #expect(big == RPCFailure(code: .resourceExhausted, reason: "LIMIT_EXCEEDED"))
+                let policy = await failure { try await client.putKeyPolicy(.with { $0.keyID = key; $0.policy = String(repeating: " ", count: 70_000) }) }
+                #expect(policy == RPCFailure(code: .resourceExhausted, reason: "LIMIT_EXCEEDED"))
+                // Past what the transport buffers at all, the stream is refused before it is read whole.
+                let huge = await failure { try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data(count: 2 * 1024 * 1024) }) }
+                #expect(huge != nil)
                 // The connection still serves normal requests afterwards.
                 _ = try await client.encrypt(.with { $0.keyID = key; $0.plaintext = Data("ok".utf8) })
             }

@@ -1,0 +1,66 @@
+import GRPCCore
+import GRPCProtobuf
+import KMSCore
+import KMSProto
+import SwiftProtobuf
+
+/// Registers `kms.v1.KeyManagementService` with a per-method request size limit.
+///
+/// The transport refuses messages over `Limits.maxTransportMessageBytes` before reading
+/// them whole; this adds the tighter 64 KiB limit of single-item RPCs, answered as
+/// RESOURCE_EXHAUSTED with reason `LIMIT_EXCEEDED` before the message is decoded.
+struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceProtocol>: RegistrableRPCService {
+    let service: Service
+
+    init(_ service: Service) {
+        self.service = service
+    }
+
+    func registerMethods<Transport: ServerTransport>(with router: inout RPCRouter<Transport>) {
+        typealias Method = Kms_V1_KeyManagementService.Method
+        let limit = Limits.maxRequestBytes
+        router.register(Method.CreateKey.descriptor, limit: limit, service.createKey)
+        router.register(Method.DescribeKey.descriptor, limit: limit, service.describeKey)
+        router.register(Method.ListKeys.descriptor, limit: limit, service.listKeys)
+        router.register(Method.Encrypt.descriptor, limit: limit, service.encrypt)
+        router.register(Method.Decrypt.descriptor, limit: limit, service.decrypt)
+        router.register(Method.ReEncrypt.descriptor, limit: limit, service.reEncrypt)
+        router.register(Method.GenerateDataKey.descriptor, limit: limit, service.generateDataKey)
+        router.register(Method.GenerateDataKeyWithoutPlaintext.descriptor, limit: limit, service.generateDataKeyWithoutPlaintext)
+        router.register(Method.GenerateRandom.descriptor, limit: limit, service.generateRandom)
+        router.register(Method.GetKeyPolicy.descriptor, limit: limit, service.getKeyPolicy)
+        router.register(Method.PutKeyPolicy.descriptor, limit: limit, service.putKeyPolicy)
+        router.register(Method.GetCallerIdentity.descriptor, limit: limit, service.getCallerIdentity)
+    }
+}
+
+extension RPCRouter {
+    /// Registers a protobuf method whose request messages may be at most `limit` bytes.
+    fileprivate mutating func register<Input: SwiftProtobuf.Message, Output: SwiftProtobuf.Message>(
+        _ method: MethodDescriptor,
+        limit: Int,
+        _ handler: @escaping @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) {
+        registerHandler(
+            forMethod: method,
+            deserializer: SizeLimitedDeserializer<Input>(limit: limit),
+            serializer: ProtobufSerializer<Output>(),
+            handler: handler
+        )
+    }
+}
+
+/// Decodes a protobuf message after checking its encoded size.
+struct SizeLimitedDeserializer<Message: SwiftProtobuf.Message>: MessageDeserializer {
+    let limit: Int
+
+    func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Message {
+        guard serializedMessageBytes.count <= limit else {
+            throw ErrorMapping.status(for: KMSError(
+                .limitExceeded,
+                "the request message is \(serializedMessageBytes.count) bytes; at most \(limit) are allowed"
+            ))
+        }
+        return try ProtobufDeserializer<Message>().deserialize(serializedMessageBytes)
+    }
+}
