@@ -30,6 +30,12 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible, CustomD
         self.init(key: SecretBytes(copying: bytes).storage)
     }
 
+    /// Lends the raw bytes to `body`, only inside this package: tests use it to prove that
+    /// material never reaches a file in the clear.
+    package func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try key.withUnsafeBytes(body)
+    }
+
     /// Fresh random material from the system's cryptographically secure generator.
     public static func generate() -> KeyMaterial {
         KeyMaterial(key: SymmetricKey(size: .bits256))

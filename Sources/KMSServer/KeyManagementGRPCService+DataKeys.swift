@@ -7,12 +7,7 @@ import KMSService
 extension KeyManagementGRPCService {
     func generateDataKey(request: Kms_V1_GenerateDataKeyRequest, context: ServerContext) async throws -> Kms_V1_GenerateDataKeyResponse {
         try await handle { caller throws(KMSError) in
-            let domainRequest = try GenerateDataKeyRequest(
-                keyID: request.keyID,
-                keySpec: request.keySpec,
-                numberOfBytes: request.numberOfBytes,
-                encryptionContext: request.encryptionContext
-            )
+            let domainRequest = try GenerateDataKeyRequest(request)
             let result = try await service.generateDataKey(domainRequest, context: caller)
             return .with {
                 $0.plaintext = result.plaintext?.data ?? Data()
@@ -28,12 +23,7 @@ extension KeyManagementGRPCService {
         context: ServerContext
     ) async throws -> Kms_V1_GenerateDataKeyWithoutPlaintextResponse {
         try await handle { caller throws(KMSError) in
-            let domainRequest = try GenerateDataKeyRequest(
-                keyID: request.keyID,
-                keySpec: request.keySpec,
-                numberOfBytes: request.numberOfBytes,
-                encryptionContext: request.encryptionContext
-            )
+            let domainRequest = try GenerateDataKeyRequest(request)
             let result = try await service.generateDataKeyWithoutPlaintext(domainRequest, context: caller)
             return .with {
                 $0.ciphertextBlob = Data(result.ciphertextBlob)
@@ -44,15 +34,26 @@ extension KeyManagementGRPCService {
     }
 }
 
+/// The fields shared by both GenerateDataKey request messages.
+protocol DataKeyRequestMessage {
+    var keyID: String { get }
+    var keySpec: Kms_V1_DataKeySpec { get }
+    var numberOfBytes: Int32 { get }
+    var encryptionContext: [String: String] { get }
+}
+
+extension Kms_V1_GenerateDataKeyRequest: DataKeyRequestMessage {}
+extension Kms_V1_GenerateDataKeyWithoutPlaintextRequest: DataKeyRequestMessage {}
+
 extension GenerateDataKeyRequest {
-    /// Reads the fields shared by both GenerateDataKey request messages; a zero
-    /// `number_of_bytes` means "not given", as in proto3.
-    init(keyID: String, keySpec: Kms_V1_DataKeySpec, numberOfBytes: Int32, encryptionContext: [String: String]) throws(KMSError) {
+    /// Reads either GenerateDataKey request message; a zero `number_of_bytes` means
+    /// "not given", as in proto3.
+    init(_ message: some DataKeyRequestMessage) throws(KMSError) {
         self.init(
-            keyID: keyID,
-            keySpec: try keySpec.domain(),
-            numberOfBytes: numberOfBytes == 0 ? nil : Int(numberOfBytes),
-            encryptionContext: encryptionContext
+            keyID: message.keyID,
+            keySpec: try message.keySpec.domain(),
+            numberOfBytes: message.numberOfBytes == 0 ? nil : Int(message.numberOfBytes),
+            encryptionContext: message.encryptionContext
         )
     }
 }

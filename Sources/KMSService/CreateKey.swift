@@ -43,7 +43,7 @@ extension KeyManagementService {
         let policy = try CompiledPolicy.compile(policyText)
 
         let keyID = KeyID.random()
-        let now = clock()
+        let now = clock().roundedToMicroseconds
         let metadata = KeyMetadata(
             keyID: keyID,
             description: request.description,

@@ -6,15 +6,14 @@ import Testing
 
 /// Bad arguments and unusable files are refused up front, without leaving output.
 @Suite struct EnvelopeFileArgumentTests {
-    static let tooLargeKey = [UInt8](repeating: 1, count: EnvelopeFile.maxEncryptedDataKeyBytes + 1)
-
     @Test(arguments: [
-        (chunkSize: 1023, encryptedDataKey: [UInt8]([1])),
-        (chunkSize: 16 * 1024 * 1024 + 1, encryptedDataKey: [1]),
-        (chunkSize: 1024, encryptedDataKey: []),
-        (chunkSize: 1024, encryptedDataKey: tooLargeKey),
+        (chunkSize: 1023, encryptedDataKeyLength: 1),
+        (chunkSize: 16 * 1024 * 1024 + 1, encryptedDataKeyLength: 1),
+        (chunkSize: 1024, encryptedDataKeyLength: 0),
+        (chunkSize: 1024, encryptedDataKeyLength: EnvelopeFile.maxEncryptedDataKeyBytes + 1),
     ])
-    func outOfBoundsArgumentsAreRejected(chunkSize: Int, encryptedDataKey: [UInt8]) throws {
+    func outOfBoundsArgumentsAreRejected(chunkSize: Int, encryptedDataKeyLength: Int) throws {
+        let encryptedDataKey = [UInt8](repeating: 1, count: encryptedDataKeyLength)
         try EnvelopeFixture.with(size: 10) { fixture in
             let output = fixture.directory.appendingPathComponent("out.kmsenv")
             #expect(throws: EnvelopeFileError(.invalidArgument, "")) {

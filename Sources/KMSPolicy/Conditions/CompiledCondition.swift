@@ -45,12 +45,12 @@ final class CompiledCondition: Sendable {
         switch test {
         case .string(let key, let test):
             return context.withValue(of: key) { value in
-                guard let value else { return ifExists }
+                guard let value else { return ifExists || negated }
                 return test.matches(value) != negated
             }
         case .stringSet(let key, let test, let all):
             let negated = self.negated
-            return context.test(values: key, all: all) { test.matches($0) != negated } ?? ifExists
+            return context.test(values: key, all: all) { test.matches($0) != negated } ?? (all || ifExists)
         case .currentTime(let comparison, let times):
             return times.contains { comparison.holds(context.currentTime, $0) } != negated
         case .sourceIP(let blocks):

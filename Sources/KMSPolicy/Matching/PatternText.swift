@@ -49,7 +49,7 @@ enum PatternText {
         var out = ""
         for character in text {
             switch character {
-            case "*": out += "*"
+            case "*": out += "${*}"
             case "?": out += "${?}"
             case "$": out += "${$}"
             default: out.append(character)
