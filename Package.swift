@@ -134,6 +134,12 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // In-process benchmarks of the policy engine and the crypto core (docs/PERFORMANCE.md).
+        .executableTarget(
+            name: "kms-microbench",
+            dependencies: ["KMSCore", "KMSCrypto", "KMSPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "KMSCoreTests", dependencies: ["KMSCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "KMSCryptoTests",

@@ -12,12 +12,22 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case generateRandom = "kms:GenerateRandom"
     case getKeyPolicy = "kms:GetKeyPolicy"
     case putKeyPolicy = "kms:PutKeyPolicy"
+    case enableKey = "kms:EnableKey"
+    case disableKey = "kms:DisableKey"
+    case updateKeyDescription = "kms:UpdateKeyDescription"
+    case tagResource = "kms:TagResource"
+    case untagResource = "kms:UntagResource"
+    case listResourceTags = "kms:ListResourceTags"
+    case createAlias = "kms:CreateAlias"
+    case updateAlias = "kms:UpdateAlias"
+    case deleteAlias = "kms:DeleteAlias"
+    case listAliases = "kms:ListAliases"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).
     public var isKeyAction: Bool {
         switch self {
-        case .createKey, .listKeys, .generateRandom: false
+        case .createKey, .listKeys, .generateRandom, .listAliases: false
         default: true
         }
     }

@@ -30,6 +30,10 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let malformedPolicy = Code("MALFORMED_POLICY")
         /// A size or count limit was exceeded.
         public static let limitExceeded = Code("LIMIT_EXCEEDED")
+        /// No alias has that name.
+        public static let aliasNotFound = Code("ALIAS_NOT_FOUND")
+        /// The name is already in use (aliases).
+        public static let alreadyExists = Code("ALREADY_EXISTS")
         /// The server failed; details are logged, not returned.
         public static let internalFailure = Code("INTERNAL")
 
@@ -37,7 +41,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let all: [Code] = [
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
-            .internalFailure,
+            .aliasNotFound, .alreadyExists, .internalFailure,
         ]
     }
 

@@ -27,6 +27,8 @@ public enum Limits {
     public static let pageSize = 1...1000
     /// Page size used when a request gives none.
     public static let defaultPageSize = 100
+    /// Longest alias name, `alias/` included, in characters.
+    public static let maxAliasNameCharacters = 256
     /// Largest ciphertext blob Decrypt accepts, in bytes.
     public static let maxCiphertextBytes = 6144
 }

@@ -182,6 +182,136 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "EnableKey" metadata.
+        public enum EnableKey: Sendable {
+            /// Request type for "EnableKey".
+            public typealias Input = Kms_V1_EnableKeyRequest
+            /// Response type for "EnableKey".
+            public typealias Output = Kms_V1_EnableKeyResponse
+            /// Descriptor for "EnableKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "EnableKey",
+                type: .unary
+            )
+        }
+        /// Namespace for "DisableKey" metadata.
+        public enum DisableKey: Sendable {
+            /// Request type for "DisableKey".
+            public typealias Input = Kms_V1_DisableKeyRequest
+            /// Response type for "DisableKey".
+            public typealias Output = Kms_V1_DisableKeyResponse
+            /// Descriptor for "DisableKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "DisableKey",
+                type: .unary
+            )
+        }
+        /// Namespace for "UpdateKeyDescription" metadata.
+        public enum UpdateKeyDescription: Sendable {
+            /// Request type for "UpdateKeyDescription".
+            public typealias Input = Kms_V1_UpdateKeyDescriptionRequest
+            /// Response type for "UpdateKeyDescription".
+            public typealias Output = Kms_V1_UpdateKeyDescriptionResponse
+            /// Descriptor for "UpdateKeyDescription".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "UpdateKeyDescription",
+                type: .unary
+            )
+        }
+        /// Namespace for "TagResource" metadata.
+        public enum TagResource: Sendable {
+            /// Request type for "TagResource".
+            public typealias Input = Kms_V1_TagResourceRequest
+            /// Response type for "TagResource".
+            public typealias Output = Kms_V1_TagResourceResponse
+            /// Descriptor for "TagResource".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "TagResource",
+                type: .unary
+            )
+        }
+        /// Namespace for "UntagResource" metadata.
+        public enum UntagResource: Sendable {
+            /// Request type for "UntagResource".
+            public typealias Input = Kms_V1_UntagResourceRequest
+            /// Response type for "UntagResource".
+            public typealias Output = Kms_V1_UntagResourceResponse
+            /// Descriptor for "UntagResource".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "UntagResource",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListResourceTags" metadata.
+        public enum ListResourceTags: Sendable {
+            /// Request type for "ListResourceTags".
+            public typealias Input = Kms_V1_ListResourceTagsRequest
+            /// Response type for "ListResourceTags".
+            public typealias Output = Kms_V1_ListResourceTagsResponse
+            /// Descriptor for "ListResourceTags".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListResourceTags",
+                type: .unary
+            )
+        }
+        /// Namespace for "CreateAlias" metadata.
+        public enum CreateAlias: Sendable {
+            /// Request type for "CreateAlias".
+            public typealias Input = Kms_V1_CreateAliasRequest
+            /// Response type for "CreateAlias".
+            public typealias Output = Kms_V1_CreateAliasResponse
+            /// Descriptor for "CreateAlias".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "CreateAlias",
+                type: .unary
+            )
+        }
+        /// Namespace for "UpdateAlias" metadata.
+        public enum UpdateAlias: Sendable {
+            /// Request type for "UpdateAlias".
+            public typealias Input = Kms_V1_UpdateAliasRequest
+            /// Response type for "UpdateAlias".
+            public typealias Output = Kms_V1_UpdateAliasResponse
+            /// Descriptor for "UpdateAlias".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "UpdateAlias",
+                type: .unary
+            )
+        }
+        /// Namespace for "DeleteAlias" metadata.
+        public enum DeleteAlias: Sendable {
+            /// Request type for "DeleteAlias".
+            public typealias Input = Kms_V1_DeleteAliasRequest
+            /// Response type for "DeleteAlias".
+            public typealias Output = Kms_V1_DeleteAliasResponse
+            /// Descriptor for "DeleteAlias".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "DeleteAlias",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListAliases" metadata.
+        public enum ListAliases: Sendable {
+            /// Request type for "ListAliases".
+            public typealias Input = Kms_V1_ListAliasesRequest
+            /// Response type for "ListAliases".
+            public typealias Output = Kms_V1_ListAliasesResponse
+            /// Descriptor for "ListAliases".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListAliases",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kms.v1.KeyManagementService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateKey.descriptor,
@@ -195,7 +325,17 @@ public enum Kms_V1_KeyManagementService: Sendable {
             GenerateRandom.descriptor,
             GetKeyPolicy.descriptor,
             PutKeyPolicy.descriptor,
-            GetCallerIdentity.descriptor
+            GetCallerIdentity.descriptor,
+            EnableKey.descriptor,
+            DisableKey.descriptor,
+            UpdateKeyDescription.descriptor,
+            TagResource.descriptor,
+            UntagResource.descriptor,
+            ListResourceTags.descriptor,
+            CreateAlias.descriptor,
+            UpdateAlias.descriptor,
+            DeleteAlias.descriptor,
+            ListAliases.descriptor
         ]
     }
 }
@@ -443,6 +583,186 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_GetCallerIdentityRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetCallerIdentityResponse>
+
+        /// Handle the "EnableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a disabled key usable again (kms:EnableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_EnableKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_EnableKeyResponse` messages.
+        func enableKey(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyResponse>
+
+        /// Handle the "DisableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_DisableKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_DisableKeyResponse` messages.
+        func disableKey(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyResponse>
+
+        /// Handle the "UpdateKeyDescription" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a key's description (kms:UpdateKeyDescription).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_UpdateKeyDescriptionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_UpdateKeyDescriptionResponse` messages.
+        func updateKeyDescription(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UpdateKeyDescriptionResponse>
+
+        /// Handle the "TagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds or replaces tags on a key (kms:TagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_TagResourceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_TagResourceResponse` messages.
+        func tagResource(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_TagResourceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_TagResourceResponse>
+
+        /// Handle the "UntagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes tags from a key (kms:UntagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_UntagResourceRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_UntagResourceResponse` messages.
+        func untagResource(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_UntagResourceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UntagResourceResponse>
+
+        /// Handle the "ListResourceTags" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a key's tags (kms:ListResourceTags).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListResourceTagsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListResourceTagsResponse` messages.
+        func listResourceTags(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListResourceTagsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListResourceTagsResponse>
+
+        /// Handle the "CreateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates an alias for a key (kms:CreateAlias on the key).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_CreateAliasRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_CreateAliasResponse` messages.
+        func createAlias(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_CreateAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CreateAliasResponse>
+
+        /// Handle the "UpdateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Points an alias at another key (kms:UpdateAlias on both keys).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_UpdateAliasRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_UpdateAliasResponse` messages.
+        func updateAlias(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_UpdateAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UpdateAliasResponse>
+
+        /// Handle the "DeleteAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes an alias (kms:DeleteAlias on its key).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_DeleteAliasRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_DeleteAliasResponse` messages.
+        func deleteAlias(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_DeleteAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DeleteAliasResponse>
+
+        /// Handle the "ListAliases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists aliases, of one key or of all (kms:ListAliases).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListAliasesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListAliasesResponse` messages.
+        func listAliases(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListAliasesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAliasesResponse>
     }
 
     /// Service protocol for the "kms.v1.KeyManagementService" service.
@@ -674,6 +994,186 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.ServerRequest<Kms_V1_GetCallerIdentityRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetCallerIdentityResponse>
+
+        /// Handle the "EnableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a disabled key usable again (kms:EnableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_EnableKeyResponse` message.
+        func enableKey(
+            request: GRPCCore.ServerRequest<Kms_V1_EnableKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyResponse>
+
+        /// Handle the "DisableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_DisableKeyResponse` message.
+        func disableKey(
+            request: GRPCCore.ServerRequest<Kms_V1_DisableKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyResponse>
+
+        /// Handle the "UpdateKeyDescription" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a key's description (kms:UpdateKeyDescription).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateKeyDescriptionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_UpdateKeyDescriptionResponse` message.
+        func updateKeyDescription(
+            request: GRPCCore.ServerRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_UpdateKeyDescriptionResponse>
+
+        /// Handle the "TagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds or replaces tags on a key (kms:TagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_TagResourceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_TagResourceResponse` message.
+        func tagResource(
+            request: GRPCCore.ServerRequest<Kms_V1_TagResourceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_TagResourceResponse>
+
+        /// Handle the "UntagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes tags from a key (kms:UntagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UntagResourceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_UntagResourceResponse` message.
+        func untagResource(
+            request: GRPCCore.ServerRequest<Kms_V1_UntagResourceRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_UntagResourceResponse>
+
+        /// Handle the "ListResourceTags" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a key's tags (kms:ListResourceTags).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListResourceTagsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListResourceTagsResponse` message.
+        func listResourceTags(
+            request: GRPCCore.ServerRequest<Kms_V1_ListResourceTagsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListResourceTagsResponse>
+
+        /// Handle the "CreateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates an alias for a key (kms:CreateAlias on the key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_CreateAliasResponse` message.
+        func createAlias(
+            request: GRPCCore.ServerRequest<Kms_V1_CreateAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_CreateAliasResponse>
+
+        /// Handle the "UpdateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Points an alias at another key (kms:UpdateAlias on both keys).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_UpdateAliasResponse` message.
+        func updateAlias(
+            request: GRPCCore.ServerRequest<Kms_V1_UpdateAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_UpdateAliasResponse>
+
+        /// Handle the "DeleteAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes an alias (kms:DeleteAlias on its key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DeleteAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_DeleteAliasResponse` message.
+        func deleteAlias(
+            request: GRPCCore.ServerRequest<Kms_V1_DeleteAliasRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_DeleteAliasResponse>
+
+        /// Handle the "ListAliases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists aliases, of one key or of all (kms:ListAliases).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAliasesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListAliasesResponse` message.
+        func listAliases(
+            request: GRPCCore.ServerRequest<Kms_V1_ListAliasesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse>
     }
 
     /// Simple service protocol for the "kms.v1.KeyManagementService" service.
@@ -903,6 +1403,186 @@ extension Kms_V1_KeyManagementService {
             request: Kms_V1_GetCallerIdentityRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_GetCallerIdentityResponse
+
+        /// Handle the "EnableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a disabled key usable again (kms:EnableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_EnableKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_EnableKeyResponse` to respond with.
+        func enableKey(
+            request: Kms_V1_EnableKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_EnableKeyResponse
+
+        /// Handle the "DisableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_DisableKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_DisableKeyResponse` to respond with.
+        func disableKey(
+            request: Kms_V1_DisableKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_DisableKeyResponse
+
+        /// Handle the "UpdateKeyDescription" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a key's description (kms:UpdateKeyDescription).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_UpdateKeyDescriptionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_UpdateKeyDescriptionResponse` to respond with.
+        func updateKeyDescription(
+            request: Kms_V1_UpdateKeyDescriptionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_UpdateKeyDescriptionResponse
+
+        /// Handle the "TagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds or replaces tags on a key (kms:TagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_TagResourceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_TagResourceResponse` to respond with.
+        func tagResource(
+            request: Kms_V1_TagResourceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_TagResourceResponse
+
+        /// Handle the "UntagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes tags from a key (kms:UntagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_UntagResourceRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_UntagResourceResponse` to respond with.
+        func untagResource(
+            request: Kms_V1_UntagResourceRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_UntagResourceResponse
+
+        /// Handle the "ListResourceTags" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a key's tags (kms:ListResourceTags).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListResourceTagsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListResourceTagsResponse` to respond with.
+        func listResourceTags(
+            request: Kms_V1_ListResourceTagsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListResourceTagsResponse
+
+        /// Handle the "CreateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates an alias for a key (kms:CreateAlias on the key).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_CreateAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_CreateAliasResponse` to respond with.
+        func createAlias(
+            request: Kms_V1_CreateAliasRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_CreateAliasResponse
+
+        /// Handle the "UpdateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Points an alias at another key (kms:UpdateAlias on both keys).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_UpdateAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_UpdateAliasResponse` to respond with.
+        func updateAlias(
+            request: Kms_V1_UpdateAliasRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_UpdateAliasResponse
+
+        /// Handle the "DeleteAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes an alias (kms:DeleteAlias on its key).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_DeleteAliasRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_DeleteAliasResponse` to respond with.
+        func deleteAlias(
+            request: Kms_V1_DeleteAliasRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_DeleteAliasResponse
+
+        /// Handle the "ListAliases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists aliases, of one key or of all (kms:ListAliases).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListAliasesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListAliasesResponse` to respond with.
+        func listAliases(
+            request: Kms_V1_ListAliasesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListAliasesResponse
     }
 }
 
@@ -1042,6 +1722,116 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.EnableKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyResponse>(),
+            handler: { request, context in
+                try await self.enableKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.DisableKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyResponse>(),
+            handler: { request, context in
+                try await self.disableKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.UpdateKeyDescription.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UpdateKeyDescriptionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UpdateKeyDescriptionResponse>(),
+            handler: { request, context in
+                try await self.updateKeyDescription(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.TagResource.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_TagResourceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_TagResourceResponse>(),
+            handler: { request, context in
+                try await self.tagResource(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.UntagResource.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UntagResourceRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UntagResourceResponse>(),
+            handler: { request, context in
+                try await self.untagResource(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListResourceTags.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListResourceTagsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListResourceTagsResponse>(),
+            handler: { request, context in
+                try await self.listResourceTags(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.CreateAlias.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CreateAliasRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CreateAliasResponse>(),
+            handler: { request, context in
+                try await self.createAlias(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.UpdateAlias.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UpdateAliasRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UpdateAliasResponse>(),
+            handler: { request, context in
+                try await self.updateAlias(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.DeleteAlias.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DeleteAliasRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DeleteAliasResponse>(),
+            handler: { request, context in
+                try await self.deleteAlias(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListAliases.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAliasesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAliasesResponse>(),
+            handler: { request, context in
+                try await self.listAliases(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -1174,6 +1964,116 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetCallerIdentityResponse> {
         let response = try await self.getCallerIdentity(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func enableKey(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyResponse> {
+        let response = try await self.enableKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func disableKey(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyResponse> {
+        let response = try await self.disableKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateKeyDescription(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UpdateKeyDescriptionResponse> {
+        let response = try await self.updateKeyDescription(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func tagResource(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_TagResourceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_TagResourceResponse> {
+        let response = try await self.tagResource(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func untagResource(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_UntagResourceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UntagResourceResponse> {
+        let response = try await self.untagResource(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listResourceTags(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListResourceTagsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListResourceTagsResponse> {
+        let response = try await self.listResourceTags(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createAlias(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_CreateAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CreateAliasResponse> {
+        let response = try await self.createAlias(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func updateAlias(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_UpdateAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_UpdateAliasResponse> {
+        let response = try await self.updateAlias(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func deleteAlias(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_DeleteAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DeleteAliasResponse> {
+        let response = try await self.deleteAlias(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAliases(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListAliasesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAliasesResponse> {
+        let response = try await self.listAliases(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -1333,6 +2233,136 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetCallerIdentityResponse> {
         return GRPCCore.ServerResponse<Kms_V1_GetCallerIdentityResponse>(
             message: try await self.getCallerIdentity(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func enableKey(
+        request: GRPCCore.ServerRequest<Kms_V1_EnableKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_EnableKeyResponse>(
+            message: try await self.enableKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func disableKey(
+        request: GRPCCore.ServerRequest<Kms_V1_DisableKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_DisableKeyResponse>(
+            message: try await self.disableKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateKeyDescription(
+        request: GRPCCore.ServerRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_UpdateKeyDescriptionResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_UpdateKeyDescriptionResponse>(
+            message: try await self.updateKeyDescription(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func tagResource(
+        request: GRPCCore.ServerRequest<Kms_V1_TagResourceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_TagResourceResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_TagResourceResponse>(
+            message: try await self.tagResource(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func untagResource(
+        request: GRPCCore.ServerRequest<Kms_V1_UntagResourceRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_UntagResourceResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_UntagResourceResponse>(
+            message: try await self.untagResource(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listResourceTags(
+        request: GRPCCore.ServerRequest<Kms_V1_ListResourceTagsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListResourceTagsResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListResourceTagsResponse>(
+            message: try await self.listResourceTags(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createAlias(
+        request: GRPCCore.ServerRequest<Kms_V1_CreateAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_CreateAliasResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_CreateAliasResponse>(
+            message: try await self.createAlias(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func updateAlias(
+        request: GRPCCore.ServerRequest<Kms_V1_UpdateAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_UpdateAliasResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_UpdateAliasResponse>(
+            message: try await self.updateAlias(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func deleteAlias(
+        request: GRPCCore.ServerRequest<Kms_V1_DeleteAliasRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_DeleteAliasResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_DeleteAliasResponse>(
+            message: try await self.deleteAlias(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAliases(
+        request: GRPCCore.ServerRequest<Kms_V1_ListAliasesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse>(
+            message: try await self.listAliases(
                 request: request.message,
                 context: context
             ),
@@ -1630,6 +2660,236 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GetCallerIdentityResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetCallerIdentityResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EnableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a disabled key usable again (kms:EnableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func enableKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DisableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func disableKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateKeyDescription" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a key's description (kms:UpdateKeyDescription).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateKeyDescriptionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UpdateKeyDescriptionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UpdateKeyDescriptionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateKeyDescription<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UpdateKeyDescriptionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UpdateKeyDescriptionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateKeyDescriptionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "TagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds or replaces tags on a key (kms:TagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_TagResourceRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_TagResourceRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_TagResourceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func tagResource<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_TagResourceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_TagResourceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_TagResourceResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_TagResourceResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UntagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes tags from a key (kms:UntagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UntagResourceRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UntagResourceRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UntagResourceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func untagResource<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UntagResourceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UntagResourceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UntagResourceResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UntagResourceResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListResourceTags" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a key's tags (kms:ListResourceTags).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListResourceTagsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListResourceTagsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListResourceTagsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listResourceTags<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListResourceTagsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListResourceTagsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListResourceTagsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListResourceTagsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates an alias for a key (kms:CreateAlias on the key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CreateAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CreateAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CreateAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CreateAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CreateAliasResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateAliasResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "UpdateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Points an alias at another key (kms:UpdateAlias on both keys).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UpdateAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UpdateAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func updateAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UpdateAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UpdateAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UpdateAliasResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateAliasResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DeleteAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes an alias (kms:DeleteAlias on its key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DeleteAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DeleteAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DeleteAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func deleteAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DeleteAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DeleteAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DeleteAliasResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DeleteAliasResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAliases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists aliases, of one key or of all (kms:ListAliases).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAliasesRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListAliasesRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListAliasesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAliases<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListAliasesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListAliasesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAliasesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAliasesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -2062,6 +3322,346 @@ extension Kms_V1_KeyManagementService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "EnableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a disabled key usable again (kms:EnableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func enableKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.EnableKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DisableKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func disableKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.DisableKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateKeyDescription" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Replaces a key's description (kms:UpdateKeyDescription).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateKeyDescriptionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UpdateKeyDescriptionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UpdateKeyDescriptionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateKeyDescription<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UpdateKeyDescriptionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UpdateKeyDescriptionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateKeyDescriptionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.UpdateKeyDescription.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "TagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Adds or replaces tags on a key (kms:TagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_TagResourceRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_TagResourceRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_TagResourceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func tagResource<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_TagResourceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_TagResourceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_TagResourceResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_TagResourceResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.TagResource.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UntagResource" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Removes tags from a key (kms:UntagResource).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UntagResourceRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UntagResourceRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UntagResourceResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func untagResource<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UntagResourceRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UntagResourceRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UntagResourceResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UntagResourceResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.UntagResource.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListResourceTags" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists a key's tags (kms:ListResourceTags).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListResourceTagsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListResourceTagsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListResourceTagsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listResourceTags<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListResourceTagsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListResourceTagsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListResourceTagsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListResourceTagsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListResourceTags.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CreateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Creates an alias for a key (kms:CreateAlias on the key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CreateAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CreateAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CreateAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CreateAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CreateAliasResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateAliasResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.CreateAlias.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "UpdateAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Points an alias at another key (kms:UpdateAlias on both keys).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_UpdateAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_UpdateAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_UpdateAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func updateAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_UpdateAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_UpdateAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_UpdateAliasResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateAliasResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.UpdateAlias.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DeleteAlias" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Deletes an alias (kms:DeleteAlias on its key).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DeleteAliasRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DeleteAliasRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DeleteAliasResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func deleteAlias<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DeleteAliasRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DeleteAliasRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DeleteAliasResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DeleteAliasResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.DeleteAlias.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListAliases" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists aliases, of one key or of all (kms:ListAliases).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAliasesRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListAliasesRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListAliasesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAliases<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListAliasesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListAliasesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAliasesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAliasesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListAliases.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -2412,6 +4012,296 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetCallerIdentityRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetCallerIdentityResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a disabled key usable again (kms:EnableKey).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_EnableKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKey<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.enableKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_DisableKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKey<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.disableKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateKeyDescription" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces a key's description (kms:UpdateKeyDescription).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_UpdateKeyDescriptionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateKeyDescription<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_UpdateKeyDescriptionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateKeyDescriptionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateKeyDescription(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UpdateKeyDescriptionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UpdateKeyDescriptionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TagResource" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds or replaces tags on a key (kms:TagResource).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_TagResourceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func tagResource<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_TagResourceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_TagResourceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.tagResource(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_TagResourceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_TagResourceResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UntagResource" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes tags from a key (kms:UntagResource).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_UntagResourceRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func untagResource<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_UntagResourceRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UntagResourceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.untagResource(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UntagResourceRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UntagResourceResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListResourceTags" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a key's tags (kms:ListResourceTags).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListResourceTagsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listResourceTags<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListResourceTagsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListResourceTagsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listResourceTags(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListResourceTagsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListResourceTagsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates an alias for a key (kms:CreateAlias on the key).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_CreateAliasRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAlias<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_CreateAliasRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createAlias(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CreateAliasRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CreateAliasResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Points an alias at another key (kms:UpdateAlias on both keys).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_UpdateAliasRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateAlias<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_UpdateAliasRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.updateAlias(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_UpdateAliasRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_UpdateAliasResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes an alias (kms:DeleteAlias on its key).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_DeleteAliasRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteAlias<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_DeleteAliasRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DeleteAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.deleteAlias(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DeleteAliasRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DeleteAliasResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAliases" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists aliases, of one key or of all (kms:ListAliases).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListAliasesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAliases<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListAliasesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAliasesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAliases(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAliasesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAliasesResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -2812,6 +4702,336 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.getCallerIdentity(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a disabled key usable again (kms:EnableKey).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKey<Result>(
+        _ message: Kms_V1_EnableKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_EnableKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.enableKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a key refuse every cryptographic operation with KEY_DISABLED (kms:DisableKey).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKey<Result>(
+        _ message: Kms_V1_DisableKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_DisableKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.disableKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateKeyDescription" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Replaces a key's description (kms:UpdateKeyDescription).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateKeyDescription<Result>(
+        _ message: Kms_V1_UpdateKeyDescriptionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateKeyDescriptionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_UpdateKeyDescriptionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateKeyDescription(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "TagResource" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Adds or replaces tags on a key (kms:TagResource).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func tagResource<Result>(
+        _ message: Kms_V1_TagResourceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_TagResourceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_TagResourceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.tagResource(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UntagResource" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Removes tags from a key (kms:UntagResource).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func untagResource<Result>(
+        _ message: Kms_V1_UntagResourceRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UntagResourceResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_UntagResourceRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.untagResource(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListResourceTags" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists a key's tags (kms:ListResourceTags).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listResourceTags<Result>(
+        _ message: Kms_V1_ListResourceTagsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListResourceTagsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListResourceTagsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listResourceTags(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Creates an alias for a key (kms:CreateAlias on the key).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createAlias<Result>(
+        _ message: Kms_V1_CreateAliasRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_CreateAliasRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createAlias(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "UpdateAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Points an alias at another key (kms:UpdateAlias on both keys).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func updateAlias<Result>(
+        _ message: Kms_V1_UpdateAliasRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_UpdateAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_UpdateAliasRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.updateAlias(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DeleteAlias" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Deletes an alias (kms:DeleteAlias on its key).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func deleteAlias<Result>(
+        _ message: Kms_V1_DeleteAliasRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DeleteAliasResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_DeleteAliasRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.deleteAlias(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAliases" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists aliases, of one key or of all (kms:ListAliases).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAliases<Result>(
+        _ message: Kms_V1_ListAliasesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAliasesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListAliasesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAliases(
             request: request,
             options: options,
             onResponse: handleResponse

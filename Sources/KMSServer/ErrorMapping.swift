@@ -11,7 +11,8 @@ enum ErrorMapping {
     /// The gRPC status code of each error code.
     static func statusCode(of code: KMSError.Code) -> RPCError.Code {
         switch code {
-        case .keyNotFound: .notFound
+        case .keyNotFound, .aliasNotFound: .notFound
+        case .alreadyExists: .alreadyExists
         case .keyDisabled, .keyPendingDeletion: .failedPrecondition
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied

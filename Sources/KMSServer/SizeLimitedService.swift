@@ -31,6 +31,16 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.GetKeyPolicy.descriptor, limit: limit, service.getKeyPolicy)
         router.register(Method.PutKeyPolicy.descriptor, limit: limit, service.putKeyPolicy)
         router.register(Method.GetCallerIdentity.descriptor, limit: limit, service.getCallerIdentity)
+        router.register(Method.EnableKey.descriptor, limit: limit, service.enableKey)
+        router.register(Method.DisableKey.descriptor, limit: limit, service.disableKey)
+        router.register(Method.UpdateKeyDescription.descriptor, limit: limit, service.updateKeyDescription)
+        router.register(Method.TagResource.descriptor, limit: limit, service.tagResource)
+        router.register(Method.UntagResource.descriptor, limit: limit, service.untagResource)
+        router.register(Method.ListResourceTags.descriptor, limit: limit, service.listResourceTags)
+        router.register(Method.CreateAlias.descriptor, limit: limit, service.createAlias)
+        router.register(Method.UpdateAlias.descriptor, limit: limit, service.updateAlias)
+        router.register(Method.DeleteAlias.descriptor, limit: limit, service.deleteAlias)
+        router.register(Method.ListAliases.descriptor, limit: limit, service.listAliases)
     }
 }
 

@@ -17,6 +17,7 @@ public enum DataKeySpec: Sendable {
 /// The input of `generateDataKey` and `generateDataKeyWithoutPlaintext`.
 /// Exactly one of `keySpec` and `numberOfBytes` is given.
 public struct GenerateDataKeyRequest: Sendable {
+    /// A key id or `alias/NAME`.
     public var keyID: String
     public var keySpec: DataKeySpec?
     /// 1–1024 when given.
@@ -63,7 +64,6 @@ extension KeyManagementService {
         context: RequestContext,
         returnPlaintext: Bool
     ) async throws(KMSError) -> GenerateDataKeyResult {
-        let keyID = try KeyReference.parse(request.keyID, field: "key_id")
         let byteCount: Int
         switch (request.keySpec, request.numberOfBytes) {
         case (let spec?, nil): byteCount = spec.byteCount
@@ -74,8 +74,8 @@ extension KeyManagementService {
         case (_?, _?): throw KMSError(.validation, "give key_spec or number_of_bytes, not both")
         }
         let encryptionContext = try EncryptionContext(request.encryptionContext)
-        let key = try await loadKey(keyID)
-        try authorize(action, on: key, context: context, encryptionContext: encryptionContext)
+        let (key, alias) = try await loadKey(named: request.keyID)
+        try authorize(action, on: key, via: alias, context: context, encryptionContext: encryptionContext)
         let dataKey = SecretBytes.random(count: byteCount)
         let sealed = try await seal(dataKey, under: key, encryptionContext: encryptionContext)
         return GenerateDataKeyResult(

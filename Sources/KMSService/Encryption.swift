@@ -3,6 +3,7 @@ import KMSCrypto
 
 /// The input of `encrypt`.
 public struct EncryptRequest: Sendable {
+    /// A key id or `alias/NAME`.
     public var keyID: String
     public var plaintext: SecretBytes
     public var encryptionContext: [String: String]
@@ -25,7 +26,8 @@ public struct EncryptResult: Sendable {
 public struct DecryptRequest: Sendable {
     public var ciphertextBlob: [UInt8]
     public var encryptionContext: [String: String]
-    /// Optional (empty); when given it must name the key that made the blob.
+    /// Optional (empty); when given (a key id or `alias/NAME`) it must name the key
+    /// that made the blob.
     public var keyID: String
 
     public init(ciphertextBlob: [UInt8], encryptionContext: [String: String] = [:], keyID: String = "") {
@@ -48,11 +50,10 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.limitExceeded`, `.keyNotFound`, `.accessDenied`,
     ///   `.keyDisabled`, `.keyPendingDeletion`, `.invalidKeyUsage`.
     public func encrypt(_ request: EncryptRequest, context: RequestContext) async throws(KMSError) -> EncryptResult {
-        let keyID = try KeyReference.parse(request.keyID, field: "key_id")
         try Validation.plaintext(request.plaintext.count)
         let encryptionContext = try EncryptionContext(request.encryptionContext)
-        let key = try await loadKey(keyID)
-        try authorize(.encrypt, on: key, context: context, encryptionContext: encryptionContext)
+        let (key, alias) = try await loadKey(named: request.keyID)
+        try authorize(.encrypt, on: key, via: alias, context: context, encryptionContext: encryptionContext)
         return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext)
     }
 
@@ -64,7 +65,7 @@ extension KeyManagementService {
     ///   key errors of `encrypt`.
     public func decrypt(_ request: DecryptRequest, context: RequestContext) async throws(KMSError) -> DecryptResult {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
-        let expectedKey = try KeyReference.parseOptional(request.keyID, field: "key_id")
+        let expectedKey = try await resolveOptionalKey(request.keyID, field: "key_id")
         return try await open(
             request.ciphertextBlob,
             expectedKey: expectedKey,
@@ -84,17 +85,18 @@ extension KeyManagementService {
     }
 
     /// Opens a blob after checking the key it names, authorization for `action`,
-    /// and the key's state.
+    /// and the key's state. When the request named the key (`expectedKey`), the blob must
+    /// have been made with it, and the alias it was named by is the request alias.
     func open(
         _ blob: [UInt8],
-        expectedKey: KeyID?,
+        expectedKey: KeyReference?,
         encryptionContext: EncryptionContext,
         action: KMSAction,
         context: RequestContext
     ) async throws(KMSError) -> DecryptResult {
         let header = try CiphertextBlob.parseHeader(blob)
-        if let expectedKey, expectedKey != header.keyID {
-            throw KMSError(.incorrectKey, "the ciphertext was not made with key \(expectedKey)")
+        if let expectedKey, expectedKey.id != header.keyID {
+            throw KMSError(.incorrectKey, "the ciphertext was not made with key \(expectedKey.alias ?? expectedKey.id.description)")
         }
         let key: CachedKey
         do {
@@ -102,7 +104,7 @@ extension KeyManagementService {
         } catch where error.code == .keyNotFound {
             throw CiphertextBlob.invalid
         }
-        try authorize(action, on: key, context: context, encryptionContext: encryptionContext)
+        try authorize(action, on: key, via: expectedKey?.alias, context: context, encryptionContext: encryptionContext)
         try key.requireUsable(for: .encryptDecrypt)
         guard header.keyVersion >= 1, header.keyVersion <= key.metadata.currentVersion else {
             throw CiphertextBlob.invalid

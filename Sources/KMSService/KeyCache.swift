@@ -2,7 +2,6 @@ import KMSCore
 import KMSCrypto
 import KMSPolicy
 import KMSStorage
-import Synchronization
 
 /// A key as the service uses it: stored record, compiled policy and unwrapped versions.
 struct CachedKey: Sendable {
@@ -17,33 +16,21 @@ struct CachedKey: Sendable {
 /// Keeps recently used keys in memory so the hot path (Encrypt, Decrypt,
 /// GenerateDataKey) reads no database once a key is warm. Any change to a key
 /// invalidates its entry; unwrapped material is released with the entry.
-final class KeyCache: Sendable {
-    private let entries = Mutex<[KeyID: CachedKey]>([:])
-    private let capacity: Int
+typealias KeyCache = MemoryCache<KeyID, CachedKey>
 
-    init(capacity: Int = 10_000) {
-        self.capacity = capacity
-    }
-
-    func get(_ id: KeyID) -> CachedKey? {
-        entries.withLock { $0[id] }
-    }
-
-    func put(_ key: CachedKey) {
-        entries.withLock { entries in
-            if entries.count >= capacity, entries[key.id] == nil, let victim = entries.keys.first {
-                entries[victim] = nil
-            }
-            entries[key.id] = key
-        }
+extension MemoryCache where Key == KeyID, Value == CachedKey {
+    /// Caches a key under its id (see `MemoryCache.put(_:for:readAt:)`).
+    func put(_ key: CachedKey, readAt token: UInt64? = nil) {
+        put(key, for: key.id, readAt: token)
     }
 
     /// Adds an unwrapped version to an entry that is still cached.
     func addMaterial(_ material: KeyMaterial, version: KeyVersion, to id: KeyID) {
-        entries.withLock { $0[id]?.materials[version] = material }
-    }
-
-    func invalidate(_ id: KeyID) {
-        _ = entries.withLock { $0.removeValue(forKey: id) }
+        modify(id) { $0.materials[version] = material }
     }
 }
+
+/// Remembers which key each alias names, so that naming a key by its alias costs no
+/// database read once warm. Invalidated by this node's alias changes; another node's
+/// changes are seen when the entry is next invalidated or evicted.
+typealias AliasCache = MemoryCache<String, KeyID>

@@ -12,11 +12,16 @@ import Logging
 /// caller. The order of checks is the same everywhere: validate the request, load the
 /// key (`KEY_NOT_FOUND`), authorize (`ACCESS_DENIED`), check state and usage, then
 /// do the cryptography.
+///
+/// Every `key_id` field accepts a key id or an alias (`alias/NAME`); results always carry
+/// the real key id, and the alias used is the request alias of policy conditions
+/// (`kms:RequestAlias`).
 public final class KeyManagementService: Sendable {
     let store: any KeyStore
     let rootKey: RootKey
     let serverPolicy: CompiledPolicy?
     let cache = KeyCache()
+    let aliasCache = AliasCache()
     let clock: @Sendable () -> Date
     let logger: Logger
 
@@ -57,6 +62,7 @@ public final class KeyManagementService: Sendable {
     /// - Throws: `.keyNotFound` when no key has that id.
     func loadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
         if let cached = cache.get(id) { return cached }
+        let token = cache.readToken()
         guard let stored = try await storage("load key", { try await store.key(id) }) else {
             throw KMSError(.keyNotFound, "key \(id) does not exist")
         }
@@ -68,7 +74,7 @@ public final class KeyManagementService: Sendable {
             throw KMSError(.internalFailure, "the policy stored for key \(id) is unreadable; see the server log")
         }
         let key = CachedKey(stored: stored, policy: policy)
-        cache.put(key)
+        cache.put(key, readAt: token)
         return key
     }
 

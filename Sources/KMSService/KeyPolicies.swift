@@ -6,8 +6,8 @@ extension KeyManagementService {
     ///
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`.
     public func getKeyPolicy(keyID raw: String, context: RequestContext) async throws(KMSError) -> String {
-        let key = try await loadKey(KeyReference.parse(raw, field: "key_id"))
-        try authorize(.getKeyPolicy, on: key, context: context)
+        let (key, alias) = try await loadKey(named: raw)
+        try authorize(.getKeyPolicy, on: key, via: alias, context: context)
         return key.stored.policy
     }
 
@@ -17,8 +17,8 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.limitExceeded`,
     ///   `.malformedPolicy`.
     public func putKeyPolicy(keyID raw: String, policy: String, context: RequestContext) async throws(KMSError) {
-        let key = try await loadKey(KeyReference.parse(raw, field: "key_id"))
-        try authorize(.putKeyPolicy, on: key, context: context)
+        let (key, alias) = try await loadKey(named: raw)
+        try authorize(.putKeyPolicy, on: key, via: alias, context: context)
         guard !policy.isEmpty else { throw KMSError(.validation, "policy is required") }
         _ = try CompiledPolicy.compile(policy)
         try await storage("update policy") { try await store.updatePolicy(key.id, policy: policy) }

@@ -1,4 +1,3 @@
-import Foundation
 import KMSCore
 
 /// One page of `listKeys`.
@@ -13,8 +12,8 @@ extension KeyManagementService {
     ///
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`.
     public func describeKey(keyID raw: String, context: RequestContext) async throws(KMSError) -> KeyMetadata {
-        let key = try await loadKey(KeyReference.parse(raw, field: "key_id"))
-        try authorize(.describeKey, on: key, context: context)
+        let (key, alias) = try await loadKey(named: raw)
+        try authorize(.describeKey, on: key, via: alias, context: context)
         return key.metadata
     }
 
@@ -26,36 +25,11 @@ extension KeyManagementService {
     /// - Throws: `.validation` for a bad size or token; `.accessDenied`.
     public func listKeys(pageSize: Int, pageToken: String, context: RequestContext) async throws(KMSError) -> KeyPage {
         let limit = try PageToken.pageSize(pageSize)
-        let after = try PageToken.decode(pageToken)
+        let after = try PageToken.decode(pageToken, as: KeyID.init(string:))
         try authorize(.listKeys, on: nil, context: context)
         let stored = try await storage("list keys") { try await store.listKeys(after: after, limit: limit + 1) }
         let page = stored.prefix(limit).map(\.metadata)
-        let next = stored.count > limit ? page.last.map { PageToken.encode($0.keyID) } ?? "" : ""
+        let next = stored.count > limit ? page.last.map { PageToken.encode($0.keyID.description) } ?? "" : ""
         return KeyPage(keys: Array(page), nextPageToken: next)
-    }
-}
-
-/// Opaque page tokens for list calls: the last key id of the previous page.
-enum PageToken {
-    static func pageSize(_ size: Int) throws(KMSError) -> Int {
-        if size == 0 { return Limits.defaultPageSize }
-        guard Limits.pageSize.contains(size) else {
-            throw KMSError(.validation, "page_size must be between \(Limits.pageSize.lowerBound) and \(Limits.pageSize.upperBound)")
-        }
-        return size
-    }
-
-    static func encode(_ last: KeyID) -> String {
-        Data(last.description.utf8).base64EncodedString()
-    }
-
-    static func decode(_ token: String) throws(KMSError) -> KeyID? {
-        guard !token.isEmpty else { return nil }
-        guard let data = Data(base64Encoded: token), let text = String(data: data, encoding: .utf8),
-              let id = KeyID(string: text)
-        else {
-            throw KMSError(.validation, "page_token is not a token returned by this call")
-        }
-        return id
     }
 }

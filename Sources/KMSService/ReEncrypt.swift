@@ -5,8 +5,10 @@ import KMSCrypto
 public struct ReEncryptRequest: Sendable {
     public var ciphertextBlob: [UInt8]
     public var sourceEncryptionContext: [String: String]
-    /// Optional (empty); when given it must name the key that made the blob.
+    /// Optional (empty); when given (a key id or `alias/NAME`) it must name the key that
+    /// made the blob.
     public var sourceKeyID: String
+    /// A key id or `alias/NAME`.
     public var destinationKeyID: String
     public var destinationEncryptionContext: [String: String]
 
@@ -43,10 +45,9 @@ extension KeyManagementService {
     public func reEncrypt(_ request: ReEncryptRequest, context: RequestContext) async throws(KMSError) -> ReEncryptResult {
         let sourceContext = try EncryptionContext(request.sourceEncryptionContext, field: "source_encryption_context")
         let destinationContext = try EncryptionContext(request.destinationEncryptionContext, field: "destination_encryption_context")
-        let expectedSource = try KeyReference.parseOptional(request.sourceKeyID, field: "source_key_id")
-        let destinationID = try KeyReference.parse(request.destinationKeyID, field: "destination_key_id")
-        let destination = try await loadKey(destinationID)
-        try authorize(.reEncryptTo, on: destination, context: context, encryptionContext: destinationContext)
+        let expectedSource = try await resolveOptionalKey(request.sourceKeyID, field: "source_key_id")
+        let (destination, destinationAlias) = try await loadKey(named: request.destinationKeyID, field: "destination_key_id")
+        try authorize(.reEncryptTo, on: destination, via: destinationAlias, context: context, encryptionContext: destinationContext)
         let opened = try await open(
             request.ciphertextBlob,
             expectedKey: expectedSource,

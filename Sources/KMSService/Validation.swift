@@ -13,12 +13,22 @@ enum Validation {
             throw KMSError(.limitExceeded, "tags has \(tags.count) entries; at most \(Limits.maxTags) are allowed")
         }
         for (key, value) in tags {
-            guard (1...Limits.maxTagKeyCharacters).contains(key.count) else {
-                throw KMSError(.validation, "tags: a tag key must have 1 to \(Limits.maxTagKeyCharacters) characters")
-            }
+            try tagKey(key, field: "tags")
             guard value.count <= Limits.maxTagValueCharacters else {
                 throw KMSError(.validation, "tags: the value of tag '\(key)' has more than \(Limits.maxTagValueCharacters) characters")
             }
+        }
+    }
+
+    /// Tag keys to remove: at least one, each 1 to 128 characters.
+    static func tagKeys(_ keys: [String]) throws(KMSError) {
+        guard !keys.isEmpty else { throw KMSError(.validation, "tag_keys must name at least one tag key") }
+        for key in keys { try tagKey(key, field: "tag_keys") }
+    }
+
+    private static func tagKey(_ key: String, field: String) throws(KMSError) {
+        guard (1...Limits.maxTagKeyCharacters).contains(key.count) else {
+            throw KMSError(.validation, "\(field): a tag key must have 1 to \(Limits.maxTagKeyCharacters) characters")
         }
     }
 

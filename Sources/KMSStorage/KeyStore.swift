@@ -1,11 +1,12 @@
 import KMSCore
 
-/// Durable storage for keys: metadata, policy, tags and each version's wrapped key material.
+/// Durable storage for keys (metadata, policy, tags and each version's wrapped key
+/// material) and for the aliases that point at them.
 ///
 /// A key store holds key material only as opaque bytes wrapped (encrypted) under the root key;
 /// it never sees a plaintext key. Every implementation passes the same conformance test suite.
-/// Every error a store throws is a `KMSError`: `.keyNotFound` and `.validation` for the
-/// caller's mistakes named below, `.internalFailure` when the database fails or the store is
+/// Every error a store throws is a `KMSError`: `.keyNotFound`, `.aliasNotFound`,
+/// `.alreadyExists`, `.limitExceeded` and `.validation` for the caller's mistakes named below, `.internalFailure` when the database fails or the store is
 /// closed. Error messages never contain bound values such as wrapped material.
 public protocol KeyStore: Sendable {
     /// Stores a new key together with its tags and its first version, in one transaction:
@@ -47,6 +48,75 @@ public protocol KeyStore: Sendable {
     /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
     ///   policy contains a NUL character, `.internalFailure` when the database fails.
     func updatePolicy(_ id: KeyID, policy: String) async throws(KMSError)
+
+    /// Sets a key's lifecycle state.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
+    ///   the database fails.
+    func updateKeyState(_ id: KeyID, to state: KeyState) async throws(KMSError)
+
+    /// Replaces a key's description.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
+    ///   description contains a NUL character, `.internalFailure` when the database fails.
+    func updateDescription(_ id: KeyID, description: String) async throws(KMSError)
+
+    /// Adds or replaces tags atomically: each given tag key gets the given value, and the
+    /// key's other tags stay as they are.
+    ///
+    /// - Parameters:
+    ///   - tags: Tag key to tag value; may be empty.
+    ///   - maxTags: The most tags the key may have afterwards.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.limitExceeded` when
+    ///   the key would end with more than `maxTags` tags, `.validation` when a tag key or
+    ///   value contains a NUL character (nothing is changed then), `.internalFailure` when
+    ///   the database fails.
+    func tagKey(_ id: KeyID, tags: [String: String], maxTags: Int) async throws(KMSError)
+
+    /// Removes tags from a key atomically. Tag keys the key does not have are ignored.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
+    ///   the database fails.
+    func untagKey(_ id: KeyID, tagKeys: [String]) async throws(KMSError)
+
+    /// Stores a new alias. Names are case-sensitive: `alias/A` and `alias/a` are two aliases.
+    ///
+    /// - Throws: `KMSError` `.alreadyExists` when an alias has that name, `.keyNotFound`
+    ///   when no key has the target id, `.validation` when the name is empty or contains a
+    ///   NUL character, `.internalFailure` when the database fails.
+    func createAlias(_ alias: StoredAlias) async throws(KMSError)
+
+    /// Points an existing alias at another key (or the same one).
+    ///
+    /// - Throws: `KMSError` `.aliasNotFound` when no alias has that name, `.keyNotFound`
+    ///   when no key has the new target id (the alias is unchanged then),
+    ///   `.internalFailure` when the database fails.
+    func updateAlias(_ alias: StoredAlias) async throws(KMSError)
+
+    /// Deletes an alias; the key it pointed at is unchanged.
+    ///
+    /// - Throws: `KMSError` `.aliasNotFound` when no alias has that name,
+    ///   `.internalFailure` when the database fails.
+    func deleteAlias(named name: String) async throws(KMSError)
+
+    /// Reads one alias.
+    ///
+    /// - Returns: The alias, or `nil` when no alias has that name.
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func alias(named name: String) async throws(KMSError) -> StoredAlias?
+
+    /// Lists aliases in ascending byte order of their UTF-8 names.
+    ///
+    /// - Parameters:
+    ///   - targetKeyID: Lists only the aliases that point at this key; `nil` lists all.
+    ///     A key that does not exist has no aliases.
+    ///   - after: An exclusive cursor: only aliases whose name sorts after it are listed;
+    ///     `nil` starts at the first alias. Pass the last name of one page to get the next.
+    ///   - limit: The most aliases to return; at least 1.
+    /// - Returns: At most `limit` aliases; fewer only when no more aliases follow.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1, `.internalFailure`
+    ///   when the database fails.
+    func listAliases(targetKeyID: KeyID?, after name: String?, limit: Int) async throws(KMSError) -> [StoredAlias]
 
     /// Reads the root key verifier: bytes that let the server check at start-up that it was
     /// given the same root key the stored material was wrapped under.

@@ -11,7 +11,7 @@ import SQLiteNIO
 /// interleave. The schema version lives in `PRAGMA user_version` and is migrated forward
 /// on open.
 public final class SQLiteKeyStore: KeyStore {
-    private let connection: SerializedConnection
+    let connection: SerializedConnection
 
     private init(connection: SerializedConnection) {
         self.connection = connection
@@ -27,6 +27,15 @@ public final class SQLiteKeyStore: KeyStore {
     ///   is not a key store database, was written by a newer version, or a required
     ///   setting does not take effect.
     public static func open(path: String, logger: Logger) async throws(KMSError) -> SQLiteKeyStore {
+        try await open(path: path, logger: logger, schemaVersion: SQLiteSchema.currentVersion)
+    }
+
+    /// Opens the store at `path` with its schema migrated to `schemaVersion` and no further;
+    /// tests use it to make databases as older versions of this code left them.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` as `open(path:logger:)` does, and when the
+    ///   database has a schema version above `schemaVersion`.
+    static func open(path: String, logger: Logger, schemaVersion: Int) async throws(KMSError) -> SQLiteKeyStore {
         try createFileIfMissing(path)
         let sqlite: SQLiteConnection
         do {
@@ -37,7 +46,7 @@ public final class SQLiteKeyStore: KeyStore {
         let connection = SerializedConnection(sqlite, logger: logger)
         do {
             try await connection.withSession("configure the database", SQLiteSchema.applySettings)
-            try await SQLiteSchema.migrate(connection)
+            try await SQLiteSchema.migrate(connection, to: schemaVersion)
         } catch {
             try? await connection.close()
             throw error
@@ -75,12 +84,9 @@ public final class SQLiteKeyStore: KeyStore {
         }
         let keyRow = try Self.keyRowBinds(key)
         let versionRow = try Self.versionRowBinds(firstVersion)
-        let tagRows = try key.tags.sorted { $0.key < $1.key }.map { (tag) throws(KMSError) -> [SQLiteData] in
-            [.text(metadata.keyID.description), try Self.text(tag.key, field: "tag key"), try Self.text(tag.value, field: "tag value")]
-        }
+        let tagRows = try Self.tagRowBinds(metadata.keyID, key.tags)
         try await connection.withTransaction("create a key") { session async throws(KMSError) in
-            let existing = try await session.query("SELECT 1 FROM keys WHERE key_id = ?", [.text(metadata.keyID.description)])
-            guard existing.isEmpty else {
+            guard try await !session.keyExists(metadata.keyID) else {
                 throw KMSError(.validation, "a key with id \(metadata.keyID) already exists")
             }
             try await session.execute(
@@ -96,7 +102,7 @@ public final class SQLiteKeyStore: KeyStore {
                 versionRow
             )
             for tagRow in tagRows {
-                try await session.execute("INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)", tagRow)
+                try await session.execute(Self.upsertTag, tagRow)
             }
         }
     }
@@ -134,14 +140,71 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func updatePolicy(_ id: KeyID, policy: String) async throws(KMSError) {
-        let policyBind = try Self.text(policy, field: "policy")
-        try await connection.withSession("update a key policy") { session async throws(KMSError) in
+        try await updateKey(id, set: .policy, to: try Self.text(policy, field: "policy"), operation: "update a key policy")
+    }
+
+    public func updateKeyState(_ id: KeyID, to state: KeyState) async throws(KMSError) {
+        try await updateKey(id, set: .keyState, to: .text(state.rawValue), operation: "update a key state")
+    }
+
+    public func updateDescription(_ id: KeyID, description: String) async throws(KMSError) {
+        try await updateKey(
+            id, set: .description, to: try Self.text(description, field: "description"), operation: "update a key description"
+        )
+    }
+
+    /// The columns of `keys` that change after a key is created.
+    private enum UpdatableColumn: String {
+        case description
+        case keyState = "key_state"
+        case policy
+    }
+
+    /// Sets one column of a key's row.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
+    ///   the database fails.
+    private func updateKey(
+        _ id: KeyID, set column: UpdatableColumn, to value: SQLiteData, operation: String
+    ) async throws(KMSError) {
+        try await connection.withSession(operation) { session async throws(KMSError) in
             let updated = try await session.query(
-                "UPDATE keys SET policy = ? WHERE key_id = ? RETURNING key_id",
-                [policyBind, .text(id.description)]
+                "UPDATE keys SET \(column.rawValue) = ? WHERE key_id = ? RETURNING key_id",
+                [value, .text(id.description)]
             )
             guard !updated.isEmpty else {
-                throw KMSError(.keyNotFound, "no key has id \(id)")
+                throw KMSError.noKey(id)
+            }
+        }
+    }
+
+    public func tagKey(_ id: KeyID, tags: [String: String], maxTags: Int) async throws(KMSError) {
+        let tagRows = try Self.tagRowBinds(id, tags)
+        try await connection.withTransaction("tag a key") { session async throws(KMSError) in
+            try await session.requireKey(id)
+            for tagRow in tagRows {
+                try await session.execute(Self.upsertTag, tagRow)
+            }
+            let counted = try await session.query(
+                "SELECT COUNT(*) AS count FROM key_tags WHERE key_id = ?", [.text(id.description)]
+            )
+            guard case .integer(let count) = counted.first?.column("count") else {
+                throw KMSError(.internalFailure, "the key store could not count the tags of key \(id)")
+            }
+            guard count <= maxTags else {
+                throw KMSError(.limitExceeded, "key \(id) would have \(count) tags; at most \(maxTags) are allowed")
+            }
+        }
+    }
+
+    public func untagKey(_ id: KeyID, tagKeys: [String]) async throws(KMSError) {
+        try await connection.withTransaction("untag a key") { session async throws(KMSError) in
+            try await session.requireKey(id)
+            // Bound text keeps any NUL, so a tag key that no stored tag has matches nothing.
+            for tagKey in Set(tagKeys) {
+                try await session.execute(
+                    "DELETE FROM key_tags WHERE key_id = ? AND tag_key = ?", [.text(id.description), .text(tagKey)]
+                )
             }
         }
     }
@@ -189,6 +252,19 @@ public final class SQLiteKeyStore: KeyStore {
         ]
     }
 
+    /// Inserts a tag, or replaces the value of the key's tag with that tag key.
+    private static let upsertTag = """
+        INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)
+        ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value
+        """
+
+    /// The binds of `upsertTag` for each tag, in tag key order.
+    private static func tagRowBinds(_ id: KeyID, _ tags: [String: String]) throws(KMSError) -> [[SQLiteData]] {
+        try tags.sorted { $0.key < $1.key }.map { (tag) throws(KMSError) -> [SQLiteData] in
+            [.text(id.description), try text(tag.key, field: "tag key"), try text(tag.value, field: "tag value")]
+        }
+    }
+
     private static func versionRowBinds(_ version: WrappedKeyVersion) throws(KMSError) -> [SQLiteData] {
         [
             .text(version.keyID.description),
@@ -199,7 +275,7 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     /// Binds text that SQLite can give back unchanged: it reads text up to the first NUL.
-    private static func text(_ value: String, field: String) throws(KMSError) -> SQLiteData {
+    static func text(_ value: String, field: String) throws(KMSError) -> SQLiteData {
         guard !value.utf8.contains(0) else {
             throw KMSError(.validation, "the \(field) contains a NUL character")
         }

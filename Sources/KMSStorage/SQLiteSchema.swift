@@ -48,6 +48,16 @@ enum SQLiteSchema {
             """,
             "PRAGMA user_version = 1",
         ],
+        [
+            """
+            CREATE TABLE aliases (
+                name TEXT PRIMARY KEY NOT NULL CHECK (name <> ''),
+                target_key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE
+            ) STRICT, WITHOUT ROWID
+            """,
+            "CREATE INDEX aliases_by_target ON aliases (target_key_id, name)",
+            "PRAGMA user_version = 2",
+        ],
     ]
 
     /// The schema version this code reads and writes.
@@ -80,23 +90,24 @@ enum SQLiteSchema {
         }
     }
 
-    /// Brings the schema up to `currentVersion` in one transaction.
+    /// Brings the schema up to version `target` (normally `currentVersion`) in one transaction.
     ///
-    /// - Throws: `KMSError` `.internalFailure` when the database was written by a newer
-    ///   version of this code or a migration fails.
-    static func migrate(_ connection: SerializedConnection) async throws(KMSError) {
+    /// - Throws: `KMSError` `.internalFailure` when the database has a version above
+    ///   `target` (written by a newer version of this code) or a migration fails.
+    static func migrate(_ connection: SerializedConnection, to target: Int) async throws(KMSError) {
+        precondition((0...currentVersion).contains(target), "no schema version \(target)")
         try await connection.withTransaction("migrate the schema") { session async throws(KMSError) in
             let row = try await session.query("PRAGMA user_version").first
             guard let found = row?.columns.first?.data.integer, found >= 0 else {
                 throw KMSError(.internalFailure, "the key store database has no readable schema version")
             }
-            guard found <= currentVersion else {
+            guard found <= target else {
                 throw KMSError(
                     .internalFailure,
-                    "the key store database has schema version \(found), newer than the supported \(currentVersion)"
+                    "the key store database has schema version \(found), newer than the supported \(target)"
                 )
             }
-            for version in found..<currentVersion {
+            for version in found..<target {
                 for statement in migrations[version] {
                     try await session.execute(statement)
                 }

@@ -22,3 +22,15 @@ func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
         ("Creator", metadata.creator),
     ])
 }
+
+/// Prints a table: `header`, then `rows`, columns separated by two spaces and padded to
+/// their widest cell (except the last). Prints nothing when there are no rows.
+func printTable(header: [String], rows: [[String]]) {
+    guard !rows.isEmpty else { return }
+    let lines = [header] + rows
+    let widths = header.indices.dropLast().map { column in lines.map { $0[column].count }.max() ?? 0 }
+    for line in lines {
+        let padded = zip(line, widths).map { text, width in text.padding(toLength: width, withPad: " ", startingAt: 0) }
+        print((padded + line.suffix(1)).joined(separator: "  "))
+    }
+}

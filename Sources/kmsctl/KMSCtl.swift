@@ -10,13 +10,17 @@ struct KMSCtl: AsyncParsableCommand {
             Every server subcommand connects over mutual TLS to --target (default $KMS_TARGET, \
             else 127.0.0.1:8443) with the credentials of --ca/--cert/--cert-key (default \
             $KMS_CA/$KMS_CERT/$KMS_CERT_KEY, else the admin credentials `kmsd dev` writes into \
-            --dev-dir). Keys are always named with --key-id. A failed call prints \
+            --dev-dir). Keys are always named with --key-id, which takes a key id or an \
+            alias (alias/NAME). A failed call prints \
             `kmsctl: <REASON> (<gRPC code>): <message>` on stderr and exits with status 1.
             """,
         subcommands: [
             CreateKey.self, DescribeKey.self, ListKeys.self,
             Encrypt.self, Decrypt.self, ReEncrypt.self,
             GenerateDataKey.self, GenerateDataKeyWithoutPlaintext.self, GenerateRandom.self,
+            EnableKey.self, DisableKey.self, UpdateKeyDescription.self,
+            TagResource.self, UntagResource.self, ListResourceTags.self,
+            CreateAlias.self, UpdateAlias.self, DeleteAlias.self, ListAliases.self,
             GetKeyPolicy.self, PutKeyPolicy.self,
             PolicyGroup.self,
             GetCallerIdentity.self, Health.self,

@@ -78,57 +78,20 @@ struct ListKeys: KMSCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("page-size"), help: "Keys per page, 1–1000 (default: the server's, 100).")
-    var pageSize: Int32?
-
-    @Option(name: .customLong("page-token"), help: "Start at this page, a previous call's next page token.")
-    var pageToken: String?
-
-    @Flag(help: "Follow next page tokens and list every key.")
-    var all = false
+    @OptionGroup var paging: PageOptions
 
     func execute() async throws {
-        let firstRequest = Kms_V1_ListKeysRequest.with {
-            $0.pageSize = pageSize ?? 0
-            $0.pageToken = pageToken ?? ""
-        }
-        let response = try await global.withClient { [global, all] client in
-            var request = firstRequest
-            var combined = try await client.listKeys(request, options: global.callOptions)
-            while all, !combined.nextPageToken.isEmpty {
-                guard combined.nextPageToken != request.pageToken else {
-                    throw CommandFailure("the server returned the same page token twice")
-                }
-                request.pageToken = combined.nextPageToken
-                let page = try await client.listKeys(request, options: global.callOptions)
-                combined.keys += page.keys
-                combined.nextPageToken = page.nextPageToken
+        let response = try await global.withClient { [global, paging] client in
+            try await paging.collect(Kms_V1_ListKeysRequest()) { request in
+                try await client.listKeys(request, options: global.callOptions)
             }
-            return combined
         }
         try global.emit(response) {
-            printKeyTable(response.keys)
-            if !response.nextPageToken.isEmpty {
-                FileHandle.standardError.write(Data("more keys: --page-token \(response.nextPageToken)\n".utf8))
-            }
-        }
-    }
-
-    private func printKeyTable(_ keys: [Kms_V1_KeyMetadata]) {
-        guard !keys.isEmpty else { return }
-        let rows = [("KEY ID", "STATE", "USAGE", "DESCRIPTION")]
-            + keys.map { ($0.keyID, $0.keyState.displayName, $0.keyUsage.displayName, $0.description_p) }
-        let idWidth = rows.map(\.0.count).max() ?? 0
-        let stateWidth = rows.map(\.1.count).max() ?? 0
-        let usageWidth = rows.map(\.2.count).max() ?? 0
-        for row in rows {
-            let line = [
-                row.0.padding(toLength: idWidth, withPad: " ", startingAt: 0),
-                row.1.padding(toLength: stateWidth, withPad: " ", startingAt: 0),
-                row.2.padding(toLength: usageWidth, withPad: " ", startingAt: 0),
-                row.3,
-            ].joined(separator: "  ")
-            print(line)
+            printTable(
+                header: ["KEY ID", "STATE", "USAGE", "DESCRIPTION"],
+                rows: response.keys.map { [$0.keyID, $0.keyState.displayName, $0.keyUsage.displayName, $0.description_p] }
+            )
+            reportNextPage(response.nextPageToken, items: "keys")
         }
     }
 }

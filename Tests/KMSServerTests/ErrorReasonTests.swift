@@ -14,7 +14,8 @@ import Testing
             .keyNotFound: .notFound, .keyDisabled: .failedPrecondition, .keyPendingDeletion: .failedPrecondition,
             .invalidCiphertext: .invalidArgument, .incorrectKey: .invalidArgument, .invalidKeyUsage: .invalidArgument,
             .accessDenied: .permissionDenied, .validation: .invalidArgument, .malformedPolicy: .invalidArgument,
-            .limitExceeded: .resourceExhausted, .internalFailure: .internalError,
+            .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
+            .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])
         #expect(status.message == "message")

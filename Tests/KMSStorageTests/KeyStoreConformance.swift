@@ -27,6 +27,14 @@ enum KeyStoreConformance {
         case concurrentCreatesAllLandWhole
         case storesWrappedBytesAsGiven
         case closedStoreRefusesCalls
+        case updatesStateAndDescription
+        case tagKeyMergesAndReplaces
+        case tagKeyRefusesMoreThanMaxTags
+        case untagKeyIgnoresUnknownTagKeys
+        case createsAliases
+        case updatesAliases
+        case deletesAliases
+        case listsAliasesInNameOrder
     }
 
     /// Runs `check` on stores opened from `fixture`, closing every store it opens.
@@ -58,6 +66,14 @@ enum KeyStoreConformance {
         case .concurrentCreatesAllLandWhole: try await concurrentCreatesAllLandWhole(store)
         case .storesWrappedBytesAsGiven: try await storesWrappedBytesAsGiven(store)
         case .closedStoreRefusesCalls: try await closedStoreRefusesCalls(store)
+        case .updatesStateAndDescription: try await updatesStateAndDescription(store)
+        case .tagKeyMergesAndReplaces: try await tagKeyMergesAndReplaces(store)
+        case .tagKeyRefusesMoreThanMaxTags: try await tagKeyRefusesMoreThanMaxTags(store)
+        case .untagKeyIgnoresUnknownTagKeys: try await untagKeyIgnoresUnknownTagKeys(store)
+        case .createsAliases: try await createsAliases(store)
+        case .updatesAliases: try await updatesAliases(store)
+        case .deletesAliases: try await deletesAliases(store)
+        case .listsAliasesInNameOrder: try await listsAliasesInNameOrder(store)
         case .persistsAcrossReopen: Issue.record("needs a fixture, not a store")
         }
     }
@@ -190,15 +206,30 @@ enum KeyStoreConformance {
         #expect(try await store.rootKeyVerifier() == verifier)
     }
 
+    /// Every kind of change made through one store is read back by the next store opened on
+    /// the same database.
     static func persistsAcrossReopen(_ fixture: some KeyStoreFixture) async throws {
-        let (key, version) = TestKeys.make(tags: ["env": "prod"])
+        let (key, version) = TestKeys.make(description: "before", tags: ["env": "prod", "team": "payments"])
+        let (other, otherVersion) = TestKeys.make()
+        let id = key.metadata.keyID
+        let otherID = other.metadata.keyID
         let verifier = TestKeys.randomBytes(32)
         let newPolicy = #"{"Version":"2012-10-17","Statement":[]}"#
         let first = try await fixture.openStore()
         do {
             try await first.createKey(key, firstVersion: version)
+            try await first.createKey(other, firstVersion: otherVersion)
             try await first.setRootKeyVerifier(verifier)
-            try await first.updatePolicy(key.metadata.keyID, policy: newPolicy)
+            try await first.updatePolicy(id, policy: newPolicy)
+            try await first.updateKeyState(id, to: .disabled)
+            try await first.updateDescription(id, description: "after")
+            try await first.tagKey(id, tags: ["team": "risk", "owner": "alice"], maxTags: 50)
+            try await first.untagKey(id, tagKeys: ["env"])
+            for name in ["alias/kept", "alias/moved", "alias/deleted"] {
+                try await first.createAlias(StoredAlias(name: name, targetKeyID: id))
+            }
+            try await first.updateAlias(StoredAlias(name: "alias/moved", targetKeyID: otherID))
+            try await first.deleteAlias(named: "alias/deleted")
         } catch {
             try? await first.close()
             throw error
@@ -208,10 +239,20 @@ enum KeyStoreConformance {
         let second = try await fixture.openStore()
         var expected = key
         expected.policy = newPolicy
+        expected.metadata.keyState = .disabled
+        expected.metadata.description = "after"
+        expected.tags = ["team": "risk", "owner": "alice"]
         do {
-            #expect(try await second.key(key.metadata.keyID) == expected)
-            #expect(try await second.keyVersion(key.metadata.keyID, version: 1) == version)
+            #expect(try await second.key(id) == expected)
+            #expect(try await second.key(otherID) == other)
+            #expect(try await second.keyVersion(id, version: 1) == version)
             #expect(try await second.rootKeyVerifier() == verifier)
+            #expect(
+                try await second.listAliases(targetKeyID: nil, after: nil, limit: 10) == [
+                    StoredAlias(name: "alias/kept", targetKeyID: id),
+                    StoredAlias(name: "alias/moved", targetKeyID: otherID),
+                ]
+            )
         } catch {
             try? await second.close()
             throw error
@@ -285,6 +326,16 @@ enum KeyStoreConformance {
         await #expect(throws: internalFailure) { try await store.setRootKeyVerifier([1]) }
         let (other, otherVersion) = TestKeys.make()
         await #expect(throws: internalFailure) { try await store.createKey(other, firstVersion: otherVersion) }
+        await #expect(throws: internalFailure) { try await store.updateKeyState(id, to: .disabled) }
+        await #expect(throws: internalFailure) { try await store.updateDescription(id, description: "x") }
+        await #expect(throws: internalFailure) { try await store.tagKey(id, tags: ["a": "1"], maxTags: 50) }
+        await #expect(throws: internalFailure) { try await store.untagKey(id, tagKeys: ["a"]) }
+        let alias = StoredAlias(name: "alias/closed", targetKeyID: id)
+        await #expect(throws: internalFailure) { try await store.createAlias(alias) }
+        await #expect(throws: internalFailure) { try await store.updateAlias(alias) }
+        await #expect(throws: internalFailure) { try await store.deleteAlias(named: alias.name) }
+        await #expect(throws: internalFailure) { try await store.alias(named: alias.name) }
+        await #expect(throws: internalFailure) { try await store.listAliases(targetKeyID: nil, after: nil, limit: 10) }
         try await store.close()
     }
 }

@@ -1,6 +1,6 @@
 import Foundation
 import KMSCore
-import KMSStorage
+@testable import KMSStorage
 import Logging
 import Testing
 
@@ -25,7 +25,7 @@ struct SQLiteKeyStoreTests {
         }
     }
 
-    @Test("a new database file is private to its owner, in WAL mode, at schema version 1")
+    @Test("a new database file is private to its owner, in WAL mode, at the current schema version")
     func newFileSettings() async throws {
         try await withTemporaryDirectory { directory in
             let path = directory.appending(path: "keys.sqlite").path
@@ -41,8 +41,7 @@ struct SQLiteKeyStoreTests {
             let header = try Self.header(path)
             // Bytes 18 and 19 are the file format write and read versions: 2 means WAL.
             #expect(header[18] == 2 && header[19] == 2)
-            // Bytes 60...63 are PRAGMA user_version, big-endian.
-            #expect(Array(header[60..<64]) == [0, 0, 0, 1])
+            #expect(try Self.userVersion(path) == SQLiteSchema.currentVersion)
         }
     }
 
@@ -81,11 +80,45 @@ struct SQLiteKeyStoreTests {
             await #expect(throws: KMSError(.internalFailure, "")) {
                 try await SQLiteKeyStore.open(path: path, logger: logger)
             }
-            try Self.setUserVersion(1, path: path)
+            try Self.setUserVersion(UInt8(SQLiteSchema.currentVersion), path: path)
             let reopened = try await SQLiteKeyStore.open(path: path, logger: logger)
             let read = try await reopened.key(key.metadata.keyID)
             try await reopened.close()
             #expect(read == key)
+        }
+    }
+
+    @Test("a version-1 database migrates to version 2 on open, keeps its keys and gains aliases")
+    func migratesFromVersion1() async throws {
+        try await withTemporaryDirectory { directory in
+            let path = directory.appending(path: "keys.sqlite").path
+            let (key, version) = TestKeys.make(state: .disabled, tags: ["env": "prod"])
+            let verifier = TestKeys.randomBytes(32)
+            let old = try await SQLiteKeyStore.open(path: path, logger: logger, schemaVersion: 1)
+            try await old.createKey(key, firstVersion: version)
+            try await old.setRootKeyVerifier(verifier)
+            try await old.close()
+            #expect(try Self.userVersion(path) == 1)
+
+            let store = try await SQLiteKeyStore.open(path: path, logger: logger)
+            let alias = StoredAlias(name: "alias/migrated", targetKeyID: key.metadata.keyID)
+            do {
+                #expect(try await store.key(key.metadata.keyID) == key)
+                #expect(try await store.keyVersion(key.metadata.keyID, version: 1) == version)
+                #expect(try await store.rootKeyVerifier() == verifier)
+                try await store.createAlias(alias)
+                #expect(try await store.listAliases(targetKeyID: key.metadata.keyID, after: nil, limit: 10) == [alias])
+            } catch {
+                try? await store.close()
+                throw error
+            }
+            try await store.close()
+            #expect(try Self.userVersion(path) == 2)
+
+            let reopened = try await SQLiteKeyStore.open(path: path, logger: logger)
+            let read = try await reopened.alias(named: alias.name)
+            try await reopened.close()
+            #expect(read == alias)
         }
     }
 
@@ -105,6 +138,11 @@ struct SQLiteKeyStoreTests {
         let handle = try FileHandle(forReadingFrom: URL(filePath: path))
         defer { try? handle.close() }
         return Array(try handle.read(upToCount: 100) ?? Data())
+    }
+
+    /// PRAGMA user_version, kept big-endian in bytes 60...63 of the file header.
+    private static func userVersion(_ path: String) throws -> Int {
+        try header(path)[60..<64].reduce(0) { $0 << 8 | Int($1) }
     }
 
     private static func setUserVersion(_ version: UInt8, path: String) throws {
