@@ -10,4 +10,8 @@ python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ig
 swift build --build-tests
 swift test --skip-build
 
-KMS_BIN_DIR="$(swift build --show-bin-path)" python3 -m pytest -q tools/interop
+bin="$(swift build --show-bin-path)"
+# Smoke run of the in-process benchmarks so they cannot rot (timings are not checked).
+"$bin/kms-microbench" --seconds 0.2
+
+KMS_BIN_DIR="$bin" python3 -m pytest -q tools/interop

@@ -22,6 +22,15 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case updateAlias = "kms:UpdateAlias"
     case deleteAlias = "kms:DeleteAlias"
     case listAliases = "kms:ListAliases"
+    case scheduleKeyDeletion = "kms:ScheduleKeyDeletion"
+    case cancelKeyDeletion = "kms:CancelKeyDeletion"
+    case enableKeyRotation = "kms:EnableKeyRotation"
+    case disableKeyRotation = "kms:DisableKeyRotation"
+    case getKeyRotationStatus = "kms:GetKeyRotationStatus"
+    case rotateKeyOnDemand = "kms:RotateKeyOnDemand"
+    case listKeyRotations = "kms:ListKeyRotations"
+    case disableKeyVersion = "kms:DisableKeyVersion"
+    case enableKeyVersion = "kms:EnableKeyVersion"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).

@@ -30,6 +30,15 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let malformedPolicy = Code("MALFORMED_POLICY")
         /// A size or count limit was exceeded.
         public static let limitExceeded = Code("LIMIT_EXCEEDED")
+        /// The key's material was destroyed after a scheduled deletion.
+        public static let keyDestroyed = Code("KEY_DESTROYED")
+        /// The version of the key that made the ciphertext is disabled.
+        public static let keyVersionDisabled = Code("KEY_VERSION_DISABLED")
+        /// The key has no such version.
+        public static let keyVersionNotFound = Code("KEY_VERSION_NOT_FOUND")
+        /// The operation does not fit the key's current state (for example cancelling a
+        /// deletion that is not scheduled, or disabling the current version).
+        public static let invalidState = Code("INVALID_STATE")
         /// No alias has that name.
         public static let aliasNotFound = Code("ALIAS_NOT_FOUND")
         /// The name is already in use (aliases).
@@ -41,7 +50,8 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let all: [Code] = [
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
-            .aliasNotFound, .alreadyExists, .internalFailure,
+            .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
+            .invalidState, .internalFailure,
         ]
     }
 

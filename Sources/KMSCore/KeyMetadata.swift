@@ -12,6 +12,10 @@ public struct KeyMetadata: Sendable, Equatable {
     public var currentVersion: KeyVersion
     /// The principal that created the key.
     public var creator: Principal
+    /// When a key pending deletion will be (or a destroyed key was) destroyed.
+    public var deletionDate: Date?
+    /// Automatic rotation, when enabled.
+    public var rotation: RotationSchedule?
 
     public init(
         keyID: KeyID,
@@ -21,7 +25,9 @@ public struct KeyMetadata: Sendable, Equatable {
         keyState: KeyState,
         creationDate: Date,
         currentVersion: KeyVersion,
-        creator: Principal
+        creator: Principal,
+        deletionDate: Date? = nil,
+        rotation: RotationSchedule? = nil
     ) {
         self.keyID = keyID
         self.description = description
@@ -31,5 +37,7 @@ public struct KeyMetadata: Sendable, Equatable {
         self.creationDate = creationDate
         self.currentVersion = currentVersion
         self.creator = creator
+        self.deletionDate = deletionDate
+        self.rotation = rotation
     }
 }

@@ -27,6 +27,12 @@ public enum Limits {
     public static let pageSize = 1...1000
     /// Page size used when a request gives none.
     public static let defaultPageSize = 100
+    /// Waiting period of ScheduleKeyDeletion, in days; 0 in a request means `defaultPendingWindowDays`.
+    public static let pendingWindowDays = 7...30
+    public static let defaultPendingWindowDays = 30
+    /// Automatic rotation period, in days; 0 in a request means `defaultRotationPeriodDays`.
+    public static let rotationPeriodDays = 90...2560
+    public static let defaultRotationPeriodDays = 365
     /// Longest alias name, `alias/` included, in characters.
     public static let maxAliasNameCharacters = 256
     /// Largest ciphertext blob Decrypt accepts, in bytes.

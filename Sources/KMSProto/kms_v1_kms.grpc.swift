@@ -312,6 +312,123 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ScheduleKeyDeletion" metadata.
+        public enum ScheduleKeyDeletion: Sendable {
+            /// Request type for "ScheduleKeyDeletion".
+            public typealias Input = Kms_V1_ScheduleKeyDeletionRequest
+            /// Response type for "ScheduleKeyDeletion".
+            public typealias Output = Kms_V1_ScheduleKeyDeletionResponse
+            /// Descriptor for "ScheduleKeyDeletion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ScheduleKeyDeletion",
+                type: .unary
+            )
+        }
+        /// Namespace for "CancelKeyDeletion" metadata.
+        public enum CancelKeyDeletion: Sendable {
+            /// Request type for "CancelKeyDeletion".
+            public typealias Input = Kms_V1_CancelKeyDeletionRequest
+            /// Response type for "CancelKeyDeletion".
+            public typealias Output = Kms_V1_CancelKeyDeletionResponse
+            /// Descriptor for "CancelKeyDeletion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "CancelKeyDeletion",
+                type: .unary
+            )
+        }
+        /// Namespace for "EnableKeyRotation" metadata.
+        public enum EnableKeyRotation: Sendable {
+            /// Request type for "EnableKeyRotation".
+            public typealias Input = Kms_V1_EnableKeyRotationRequest
+            /// Response type for "EnableKeyRotation".
+            public typealias Output = Kms_V1_EnableKeyRotationResponse
+            /// Descriptor for "EnableKeyRotation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "EnableKeyRotation",
+                type: .unary
+            )
+        }
+        /// Namespace for "DisableKeyRotation" metadata.
+        public enum DisableKeyRotation: Sendable {
+            /// Request type for "DisableKeyRotation".
+            public typealias Input = Kms_V1_DisableKeyRotationRequest
+            /// Response type for "DisableKeyRotation".
+            public typealias Output = Kms_V1_DisableKeyRotationResponse
+            /// Descriptor for "DisableKeyRotation".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "DisableKeyRotation",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetKeyRotationStatus" metadata.
+        public enum GetKeyRotationStatus: Sendable {
+            /// Request type for "GetKeyRotationStatus".
+            public typealias Input = Kms_V1_GetKeyRotationStatusRequest
+            /// Response type for "GetKeyRotationStatus".
+            public typealias Output = Kms_V1_GetKeyRotationStatusResponse
+            /// Descriptor for "GetKeyRotationStatus".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "GetKeyRotationStatus",
+                type: .unary
+            )
+        }
+        /// Namespace for "RotateKeyOnDemand" metadata.
+        public enum RotateKeyOnDemand: Sendable {
+            /// Request type for "RotateKeyOnDemand".
+            public typealias Input = Kms_V1_RotateKeyOnDemandRequest
+            /// Response type for "RotateKeyOnDemand".
+            public typealias Output = Kms_V1_RotateKeyOnDemandResponse
+            /// Descriptor for "RotateKeyOnDemand".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "RotateKeyOnDemand",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListKeyRotations" metadata.
+        public enum ListKeyRotations: Sendable {
+            /// Request type for "ListKeyRotations".
+            public typealias Input = Kms_V1_ListKeyRotationsRequest
+            /// Response type for "ListKeyRotations".
+            public typealias Output = Kms_V1_ListKeyRotationsResponse
+            /// Descriptor for "ListKeyRotations".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListKeyRotations",
+                type: .unary
+            )
+        }
+        /// Namespace for "DisableKeyVersion" metadata.
+        public enum DisableKeyVersion: Sendable {
+            /// Request type for "DisableKeyVersion".
+            public typealias Input = Kms_V1_DisableKeyVersionRequest
+            /// Response type for "DisableKeyVersion".
+            public typealias Output = Kms_V1_DisableKeyVersionResponse
+            /// Descriptor for "DisableKeyVersion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "DisableKeyVersion",
+                type: .unary
+            )
+        }
+        /// Namespace for "EnableKeyVersion" metadata.
+        public enum EnableKeyVersion: Sendable {
+            /// Request type for "EnableKeyVersion".
+            public typealias Input = Kms_V1_EnableKeyVersionRequest
+            /// Response type for "EnableKeyVersion".
+            public typealias Output = Kms_V1_EnableKeyVersionResponse
+            /// Descriptor for "EnableKeyVersion".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "EnableKeyVersion",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kms.v1.KeyManagementService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateKey.descriptor,
@@ -335,7 +452,16 @@ public enum Kms_V1_KeyManagementService: Sendable {
             CreateAlias.descriptor,
             UpdateAlias.descriptor,
             DeleteAlias.descriptor,
-            ListAliases.descriptor
+            ListAliases.descriptor,
+            ScheduleKeyDeletion.descriptor,
+            CancelKeyDeletion.descriptor,
+            EnableKeyRotation.descriptor,
+            DisableKeyRotation.descriptor,
+            GetKeyRotationStatus.descriptor,
+            RotateKeyOnDemand.descriptor,
+            ListKeyRotations.descriptor,
+            DisableKeyVersion.descriptor,
+            EnableKeyVersion.descriptor
         ]
     }
 }
@@ -763,6 +889,170 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_ListAliasesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAliasesResponse>
+
+        /// Handle the "ScheduleKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Schedules the destruction of every version of a key after a waiting period
+        /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ScheduleKeyDeletionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ScheduleKeyDeletionResponse` messages.
+        func scheduleKeyDeletion(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ScheduleKeyDeletionResponse>
+
+        /// Handle the "CancelKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_CancelKeyDeletionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_CancelKeyDeletionResponse` messages.
+        func cancelKeyDeletion(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_CancelKeyDeletionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CancelKeyDeletionResponse>
+
+        /// Handle the "EnableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns on automatic rotation (kms:EnableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_EnableKeyRotationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_EnableKeyRotationResponse` messages.
+        func enableKeyRotation(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyRotationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyRotationResponse>
+
+        /// Handle the "DisableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns off automatic rotation (kms:DisableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_DisableKeyRotationRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_DisableKeyRotationResponse` messages.
+        func disableKeyRotation(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyRotationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyRotationResponse>
+
+        /// Handle the "GetKeyRotationStatus" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_GetKeyRotationStatusRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_GetKeyRotationStatusResponse` messages.
+        func getKeyRotationStatus(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_GetKeyRotationStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetKeyRotationStatusResponse>
+
+        /// Handle the "RotateKeyOnDemand" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_RotateKeyOnDemandRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_RotateKeyOnDemandResponse` messages.
+        func rotateKeyOnDemand(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_RotateKeyOnDemandRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RotateKeyOnDemandResponse>
+
+        /// Handle the "ListKeyRotations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListKeyRotationsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListKeyRotationsResponse` messages.
+        func listKeyRotations(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListKeyRotationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListKeyRotationsResponse>
+
+        /// Handle the "DisableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+        /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_DisableKeyVersionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_DisableKeyVersionResponse` messages.
+        func disableKeyVersion(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyVersionResponse>
+
+        /// Handle the "EnableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_EnableKeyVersionRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_EnableKeyVersionResponse` messages.
+        func enableKeyVersion(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyVersionResponse>
     }
 
     /// Service protocol for the "kms.v1.KeyManagementService" service.
@@ -1174,6 +1464,170 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.ServerRequest<Kms_V1_ListAliasesRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse>
+
+        /// Handle the "ScheduleKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Schedules the destruction of every version of a key after a waiting period
+        /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ScheduleKeyDeletionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ScheduleKeyDeletionResponse` message.
+        func scheduleKeyDeletion(
+            request: GRPCCore.ServerRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ScheduleKeyDeletionResponse>
+
+        /// Handle the "CancelKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CancelKeyDeletionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_CancelKeyDeletionResponse` message.
+        func cancelKeyDeletion(
+            request: GRPCCore.ServerRequest<Kms_V1_CancelKeyDeletionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_CancelKeyDeletionResponse>
+
+        /// Handle the "EnableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns on automatic rotation (kms:EnableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRotationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_EnableKeyRotationResponse` message.
+        func enableKeyRotation(
+            request: GRPCCore.ServerRequest<Kms_V1_EnableKeyRotationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyRotationResponse>
+
+        /// Handle the "DisableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns off automatic rotation (kms:DisableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRotationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_DisableKeyRotationResponse` message.
+        func disableKeyRotation(
+            request: GRPCCore.ServerRequest<Kms_V1_DisableKeyRotationRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyRotationResponse>
+
+        /// Handle the "GetKeyRotationStatus" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetKeyRotationStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_GetKeyRotationStatusResponse` message.
+        func getKeyRotationStatus(
+            request: GRPCCore.ServerRequest<Kms_V1_GetKeyRotationStatusRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetKeyRotationStatusResponse>
+
+        /// Handle the "RotateKeyOnDemand" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RotateKeyOnDemandRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_RotateKeyOnDemandResponse` message.
+        func rotateKeyOnDemand(
+            request: GRPCCore.ServerRequest<Kms_V1_RotateKeyOnDemandRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_RotateKeyOnDemandResponse>
+
+        /// Handle the "ListKeyRotations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyRotationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListKeyRotationsResponse` message.
+        func listKeyRotations(
+            request: GRPCCore.ServerRequest<Kms_V1_ListKeyRotationsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListKeyRotationsResponse>
+
+        /// Handle the "DisableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+        /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_DisableKeyVersionResponse` message.
+        func disableKeyVersion(
+            request: GRPCCore.ServerRequest<Kms_V1_DisableKeyVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyVersionResponse>
+
+        /// Handle the "EnableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_EnableKeyVersionResponse` message.
+        func enableKeyVersion(
+            request: GRPCCore.ServerRequest<Kms_V1_EnableKeyVersionRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse>
     }
 
     /// Simple service protocol for the "kms.v1.KeyManagementService" service.
@@ -1583,6 +2037,170 @@ extension Kms_V1_KeyManagementService {
             request: Kms_V1_ListAliasesRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_ListAliasesResponse
+
+        /// Handle the "ScheduleKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Schedules the destruction of every version of a key after a waiting period
+        /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ScheduleKeyDeletionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ScheduleKeyDeletionResponse` to respond with.
+        func scheduleKeyDeletion(
+            request: Kms_V1_ScheduleKeyDeletionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ScheduleKeyDeletionResponse
+
+        /// Handle the "CancelKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_CancelKeyDeletionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_CancelKeyDeletionResponse` to respond with.
+        func cancelKeyDeletion(
+            request: Kms_V1_CancelKeyDeletionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_CancelKeyDeletionResponse
+
+        /// Handle the "EnableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns on automatic rotation (kms:EnableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_EnableKeyRotationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_EnableKeyRotationResponse` to respond with.
+        func enableKeyRotation(
+            request: Kms_V1_EnableKeyRotationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_EnableKeyRotationResponse
+
+        /// Handle the "DisableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns off automatic rotation (kms:DisableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_DisableKeyRotationRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_DisableKeyRotationResponse` to respond with.
+        func disableKeyRotation(
+            request: Kms_V1_DisableKeyRotationRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_DisableKeyRotationResponse
+
+        /// Handle the "GetKeyRotationStatus" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_GetKeyRotationStatusRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_GetKeyRotationStatusResponse` to respond with.
+        func getKeyRotationStatus(
+            request: Kms_V1_GetKeyRotationStatusRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_GetKeyRotationStatusResponse
+
+        /// Handle the "RotateKeyOnDemand" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_RotateKeyOnDemandRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_RotateKeyOnDemandResponse` to respond with.
+        func rotateKeyOnDemand(
+            request: Kms_V1_RotateKeyOnDemandRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_RotateKeyOnDemandResponse
+
+        /// Handle the "ListKeyRotations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListKeyRotationsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListKeyRotationsResponse` to respond with.
+        func listKeyRotations(
+            request: Kms_V1_ListKeyRotationsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListKeyRotationsResponse
+
+        /// Handle the "DisableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+        /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_DisableKeyVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_DisableKeyVersionResponse` to respond with.
+        func disableKeyVersion(
+            request: Kms_V1_DisableKeyVersionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_DisableKeyVersionResponse
+
+        /// Handle the "EnableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_EnableKeyVersionRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_EnableKeyVersionResponse` to respond with.
+        func enableKeyVersion(
+            request: Kms_V1_EnableKeyVersionRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_EnableKeyVersionResponse
     }
 }
 
@@ -1832,6 +2450,105 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ScheduleKeyDeletion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ScheduleKeyDeletionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ScheduleKeyDeletionResponse>(),
+            handler: { request, context in
+                try await self.scheduleKeyDeletion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.CancelKeyDeletion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CancelKeyDeletionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CancelKeyDeletionResponse>(),
+            handler: { request, context in
+                try await self.cancelKeyDeletion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.EnableKeyRotation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyRotationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyRotationResponse>(),
+            handler: { request, context in
+                try await self.enableKeyRotation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.DisableKeyRotation.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyRotationRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyRotationResponse>(),
+            handler: { request, context in
+                try await self.disableKeyRotation(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.GetKeyRotationStatus.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetKeyRotationStatusRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetKeyRotationStatusResponse>(),
+            handler: { request, context in
+                try await self.getKeyRotationStatus(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.RotateKeyOnDemand.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RotateKeyOnDemandRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RotateKeyOnDemandResponse>(),
+            handler: { request, context in
+                try await self.rotateKeyOnDemand(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListKeyRotations.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListKeyRotationsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListKeyRotationsResponse>(),
+            handler: { request, context in
+                try await self.listKeyRotations(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.DisableKeyVersion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyVersionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyVersionResponse>(),
+            handler: { request, context in
+                try await self.disableKeyVersion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.EnableKeyVersion.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyVersionRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyVersionResponse>(),
+            handler: { request, context in
+                try await self.enableKeyVersion(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2074,6 +2791,105 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAliasesResponse> {
         let response = try await self.listAliases(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func scheduleKeyDeletion(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ScheduleKeyDeletionResponse> {
+        let response = try await self.scheduleKeyDeletion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func cancelKeyDeletion(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_CancelKeyDeletionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CancelKeyDeletionResponse> {
+        let response = try await self.cancelKeyDeletion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func enableKeyRotation(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyRotationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyRotationResponse> {
+        let response = try await self.enableKeyRotation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func disableKeyRotation(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyRotationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyRotationResponse> {
+        let response = try await self.disableKeyRotation(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getKeyRotationStatus(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_GetKeyRotationStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetKeyRotationStatusResponse> {
+        let response = try await self.getKeyRotationStatus(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func rotateKeyOnDemand(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_RotateKeyOnDemandRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RotateKeyOnDemandResponse> {
+        let response = try await self.rotateKeyOnDemand(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listKeyRotations(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListKeyRotationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListKeyRotationsResponse> {
+        let response = try await self.listKeyRotations(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func disableKeyVersion(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_DisableKeyVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_DisableKeyVersionResponse> {
+        let response = try await self.disableKeyVersion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func enableKeyVersion(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyVersionResponse> {
+        let response = try await self.enableKeyVersion(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -2363,6 +3179,123 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse> {
         return GRPCCore.ServerResponse<Kms_V1_ListAliasesResponse>(
             message: try await self.listAliases(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func scheduleKeyDeletion(
+        request: GRPCCore.ServerRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ScheduleKeyDeletionResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ScheduleKeyDeletionResponse>(
+            message: try await self.scheduleKeyDeletion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func cancelKeyDeletion(
+        request: GRPCCore.ServerRequest<Kms_V1_CancelKeyDeletionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_CancelKeyDeletionResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_CancelKeyDeletionResponse>(
+            message: try await self.cancelKeyDeletion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func enableKeyRotation(
+        request: GRPCCore.ServerRequest<Kms_V1_EnableKeyRotationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyRotationResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_EnableKeyRotationResponse>(
+            message: try await self.enableKeyRotation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func disableKeyRotation(
+        request: GRPCCore.ServerRequest<Kms_V1_DisableKeyRotationRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyRotationResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_DisableKeyRotationResponse>(
+            message: try await self.disableKeyRotation(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getKeyRotationStatus(
+        request: GRPCCore.ServerRequest<Kms_V1_GetKeyRotationStatusRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetKeyRotationStatusResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_GetKeyRotationStatusResponse>(
+            message: try await self.getKeyRotationStatus(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func rotateKeyOnDemand(
+        request: GRPCCore.ServerRequest<Kms_V1_RotateKeyOnDemandRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_RotateKeyOnDemandResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_RotateKeyOnDemandResponse>(
+            message: try await self.rotateKeyOnDemand(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listKeyRotations(
+        request: GRPCCore.ServerRequest<Kms_V1_ListKeyRotationsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListKeyRotationsResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListKeyRotationsResponse>(
+            message: try await self.listKeyRotations(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func disableKeyVersion(
+        request: GRPCCore.ServerRequest<Kms_V1_DisableKeyVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_DisableKeyVersionResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_DisableKeyVersionResponse>(
+            message: try await self.disableKeyVersion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func enableKeyVersion(
+        request: GRPCCore.ServerRequest<Kms_V1_EnableKeyVersionRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse>(
+            message: try await self.enableKeyVersion(
                 request: request.message,
                 context: context
             ),
@@ -2890,6 +3823,215 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAliasesResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAliasesResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ScheduleKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Schedules the destruction of every version of a key after a waiting period
+        /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ScheduleKeyDeletionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ScheduleKeyDeletionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ScheduleKeyDeletionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func scheduleKeyDeletion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ScheduleKeyDeletionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ScheduleKeyDeletionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ScheduleKeyDeletionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CancelKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CancelKeyDeletionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CancelKeyDeletionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CancelKeyDeletionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func cancelKeyDeletion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CancelKeyDeletionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CancelKeyDeletionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CancelKeyDeletionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CancelKeyDeletionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EnableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns on automatic rotation (kms:EnableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRotationRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyRotationRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyRotationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func enableKeyRotation<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRotationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyRotationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyRotationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyRotationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DisableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns off automatic rotation (kms:DisableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRotationRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyRotationRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyRotationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func disableKeyRotation<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRotationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyRotationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyRotationResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyRotationResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetKeyRotationStatus" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetKeyRotationStatusRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GetKeyRotationStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GetKeyRotationStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getKeyRotationStatus<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GetKeyRotationStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GetKeyRotationStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GetKeyRotationStatusResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetKeyRotationStatusResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RotateKeyOnDemand" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RotateKeyOnDemandRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RotateKeyOnDemandRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RotateKeyOnDemandResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func rotateKeyOnDemand<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RotateKeyOnDemandRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RotateKeyOnDemandRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RotateKeyOnDemandResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RotateKeyOnDemandResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListKeyRotations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyRotationsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListKeyRotationsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListKeyRotationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listKeyRotations<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListKeyRotationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListKeyRotationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListKeyRotationsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyRotationsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "DisableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+        /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyVersionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyVersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func disableKeyVersion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyVersionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyVersionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "EnableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyVersionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyVersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func enableKeyVersion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyVersionResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyVersionResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -3662,6 +4804,314 @@ extension Kms_V1_KeyManagementService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ScheduleKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Schedules the destruction of every version of a key after a waiting period
+        /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ScheduleKeyDeletionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ScheduleKeyDeletionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ScheduleKeyDeletionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func scheduleKeyDeletion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ScheduleKeyDeletionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ScheduleKeyDeletionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ScheduleKeyDeletionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ScheduleKeyDeletion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "CancelKeyDeletion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CancelKeyDeletionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CancelKeyDeletionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CancelKeyDeletionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func cancelKeyDeletion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CancelKeyDeletionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CancelKeyDeletionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CancelKeyDeletionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CancelKeyDeletionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.CancelKeyDeletion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EnableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns on automatic rotation (kms:EnableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyRotationRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyRotationRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyRotationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func enableKeyRotation<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRotationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyRotationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyRotationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyRotationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.EnableKeyRotation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DisableKeyRotation" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Turns off automatic rotation (kms:DisableKeyRotation).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyRotationRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyRotationRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyRotationResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func disableKeyRotation<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRotationRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyRotationRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyRotationResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyRotationResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.DisableKeyRotation.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetKeyRotationStatus" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetKeyRotationStatusRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GetKeyRotationStatusRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GetKeyRotationStatusResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getKeyRotationStatus<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GetKeyRotationStatusRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GetKeyRotationStatusRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GetKeyRotationStatusResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetKeyRotationStatusResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.GetKeyRotationStatus.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RotateKeyOnDemand" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RotateKeyOnDemandRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RotateKeyOnDemandRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RotateKeyOnDemandResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func rotateKeyOnDemand<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RotateKeyOnDemandRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RotateKeyOnDemandRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RotateKeyOnDemandResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RotateKeyOnDemandResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.RotateKeyOnDemand.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListKeyRotations" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyRotationsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListKeyRotationsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListKeyRotationsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listKeyRotations<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListKeyRotationsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListKeyRotationsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListKeyRotationsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyRotationsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListKeyRotations.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "DisableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+        /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_DisableKeyVersionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_DisableKeyVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_DisableKeyVersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func disableKeyVersion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_DisableKeyVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_DisableKeyVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_DisableKeyVersionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyVersionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.DisableKeyVersion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "EnableKeyVersion" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_EnableKeyVersionRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_EnableKeyVersionRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_EnableKeyVersionResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func enableKeyVersion<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_EnableKeyVersionRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_EnableKeyVersionRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyVersionResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyVersionResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.EnableKeyVersion.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -4302,6 +5752,269 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAliasesRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAliasesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ScheduleKeyDeletion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Schedules the destruction of every version of a key after a waiting period
+    /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ScheduleKeyDeletionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func scheduleKeyDeletion<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ScheduleKeyDeletionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ScheduleKeyDeletionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.scheduleKeyDeletion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ScheduleKeyDeletionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ScheduleKeyDeletionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CancelKeyDeletion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_CancelKeyDeletionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cancelKeyDeletion<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_CancelKeyDeletionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CancelKeyDeletionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.cancelKeyDeletion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CancelKeyDeletionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CancelKeyDeletionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKeyRotation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Turns on automatic rotation (kms:EnableKeyRotation).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_EnableKeyRotationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKeyRotation<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_EnableKeyRotationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyRotationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.enableKeyRotation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyRotationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyRotationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKeyRotation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Turns off automatic rotation (kms:DisableKeyRotation).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_DisableKeyRotationRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKeyRotation<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_DisableKeyRotationRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyRotationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.disableKeyRotation(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyRotationRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyRotationResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetKeyRotationStatus" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_GetKeyRotationStatusRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getKeyRotationStatus<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_GetKeyRotationStatusRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetKeyRotationStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getKeyRotationStatus(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetKeyRotationStatusRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetKeyRotationStatusResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RotateKeyOnDemand" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_RotateKeyOnDemandRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rotateKeyOnDemand<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_RotateKeyOnDemandRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RotateKeyOnDemandResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.rotateKeyOnDemand(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RotateKeyOnDemandRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RotateKeyOnDemandResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListKeyRotations" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListKeyRotationsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listKeyRotations<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListKeyRotationsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyRotationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listKeyRotations(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListKeyRotationsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListKeyRotationsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKeyVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+    /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_DisableKeyVersionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKeyVersion<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_DisableKeyVersionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyVersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.disableKeyVersion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_DisableKeyVersionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_DisableKeyVersionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKeyVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_EnableKeyVersionRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKeyVersion<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_EnableKeyVersionRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyVersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.enableKeyVersion(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyVersionRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyVersionResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -5032,6 +6745,305 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listAliases(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ScheduleKeyDeletion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Schedules the destruction of every version of a key after a waiting period
+    /// > (kms:ScheduleKeyDeletion). Until then the key is KEY_STATE_PENDING_DELETION.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func scheduleKeyDeletion<Result>(
+        _ message: Kms_V1_ScheduleKeyDeletionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ScheduleKeyDeletionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ScheduleKeyDeletionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.scheduleKeyDeletion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CancelKeyDeletion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Stops a scheduled deletion; the key becomes KEY_STATE_DISABLED (kms:CancelKeyDeletion).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func cancelKeyDeletion<Result>(
+        _ message: Kms_V1_CancelKeyDeletionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CancelKeyDeletionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_CancelKeyDeletionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.cancelKeyDeletion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKeyRotation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Turns on automatic rotation (kms:EnableKeyRotation).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKeyRotation<Result>(
+        _ message: Kms_V1_EnableKeyRotationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyRotationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_EnableKeyRotationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.enableKeyRotation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKeyRotation" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Turns off automatic rotation (kms:DisableKeyRotation).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKeyRotation<Result>(
+        _ message: Kms_V1_DisableKeyRotationRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyRotationResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_DisableKeyRotationRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.disableKeyRotation(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetKeyRotationStatus" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Tells whether and when the key rotates automatically (kms:GetKeyRotationStatus).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getKeyRotationStatus<Result>(
+        _ message: Kms_V1_GetKeyRotationStatusRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetKeyRotationStatusResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_GetKeyRotationStatusRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getKeyRotationStatus(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RotateKeyOnDemand" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes a new current version now (kms:RotateKeyOnDemand). Old versions still decrypt.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func rotateKeyOnDemand<Result>(
+        _ message: Kms_V1_RotateKeyOnDemandRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RotateKeyOnDemandResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_RotateKeyOnDemandRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.rotateKeyOnDemand(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListKeyRotations" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the rotations of a key, oldest first (kms:ListKeyRotations).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listKeyRotations<Result>(
+        _ message: Kms_V1_ListKeyRotationsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyRotationsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListKeyRotationsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listKeyRotations(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "DisableKeyVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes one non-current version refuse to decrypt with KEY_VERSION_DISABLED
+    /// > (kms:DisableKeyVersion): contains a leaked version while the rest keeps working.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func disableKeyVersion<Result>(
+        _ message: Kms_V1_DisableKeyVersionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_DisableKeyVersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_DisableKeyVersionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.disableKeyVersion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "EnableKeyVersion" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lets a disabled version decrypt again (kms:EnableKeyVersion).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func enableKeyVersion<Result>(
+        _ message: Kms_V1_EnableKeyVersionRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyVersionResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_EnableKeyVersionRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.enableKeyVersion(
             request: request,
             options: options,
             onResponse: handleResponse

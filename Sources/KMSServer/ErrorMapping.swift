@@ -11,9 +11,9 @@ enum ErrorMapping {
     /// The gRPC status code of each error code.
     static func statusCode(of code: KMSError.Code) -> RPCError.Code {
         switch code {
-        case .keyNotFound, .aliasNotFound: .notFound
+        case .keyNotFound, .aliasNotFound, .keyVersionNotFound: .notFound
         case .alreadyExists: .alreadyExists
-        case .keyDisabled, .keyPendingDeletion: .failedPrecondition
+        case .keyDisabled, .keyPendingDeletion, .keyDestroyed, .keyVersionDisabled, .invalidState: .failedPrecondition
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied
         case .limitExceeded: .resourceExhausted

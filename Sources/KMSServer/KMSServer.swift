@@ -9,18 +9,39 @@ import KMSService
 import KMSStorage
 import Logging
 
-/// A running `kmsd`: the gRPC server over mutual TLS in front of the key service.
+/// A running `kmsd`: the gRPC server over mutual TLS in front of the key service, and the
+/// background jobs (automatic rotation, destruction of keys whose deletion window ended).
 ///
 /// `init` opens the database and checks the root key (refusing to start with a wrong
-/// or missing one); `run()` serves until `beginGracefulShutdown()`.
+/// or missing one); `run()` serves and runs the jobs until `beginGracefulShutdown()`.
 public final class KMSServer: Sendable {
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
     private let store: SQLiteKeyStore
+    private let service: KeyManagementService
+    private let clock: @Sendable () -> Date
+    private let jobInterval: Duration
     private let logger: Logger
 
+    /// Opens the server's database with the system clock.
+    ///
     /// - Throws: `StartupError` or `ConfigurationError` with an operator-facing message.
-    public init(configuration: ServerConfiguration, logger: Logger = Logger(label: "kmsd")) async throws {
+    public convenience init(configuration: ServerConfiguration, logger: Logger = Logger(label: "kmsd")) async throws {
+        try await self.init(configuration: configuration, clock: { Date() }, logger: logger)
+    }
+
+    /// Opens the server's database with `clock` as the time of every request and job run,
+    /// so tests move time instead of sleeping.
+    ///
+    /// - Throws: `StartupError` or `ConfigurationError` with an operator-facing message.
+    package init(
+        configuration: ServerConfiguration,
+        clock: @escaping @Sendable () -> Date,
+        logger: Logger = Logger(label: "kmsd")
+    ) async throws {
         self.logger = logger
+        self.clock = clock
+        try configuration.jobs.validate()
+        self.jobInterval = .seconds(configuration.jobs.intervalSeconds)
         let serverPolicy: CompiledPolicy?
         do {
             serverPolicy = try configuration.serverPolicy.map { json throws(KMSError) in try CompiledPolicy.compile(json) }
@@ -41,7 +62,8 @@ public final class KMSServer: Sendable {
             throw error
         }
         self.store = store
-        let service = KeyManagementService(store: store, rootKey: rootKey, serverPolicy: serverPolicy, logger: logger)
+        let service = KeyManagementService(store: store, rootKey: rootKey, serverPolicy: serverPolicy, clock: clock, logger: logger)
+        self.service = service
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4OrIPv6(configuration.listen),
             transportSecurity: .mTLS(
@@ -62,15 +84,59 @@ public final class KMSServer: Sendable {
         )
     }
 
-    /// Serves until `beginGracefulShutdown()` is called, then closes the database.
+    /// Serves and runs the background jobs every `jobs.interval_seconds` until
+    /// `beginGracefulShutdown()` is called, then stops the jobs and closes the database.
+    ///
+    /// - Throws: what the gRPC server throws when it cannot serve (for example, the address
+    ///   is in use).
     public func run() async throws {
         do {
-            try await grpcServer.serve()
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                group.addTask { await self.runJobsPeriodically() }
+                group.addTask { try await self.grpcServer.serve() }
+                // The job loop only ends when cancelled, so the first task to finish is the server.
+                defer { group.cancelAll() }
+                try await group.next()
+            }
         } catch {
             try? await store.close()
             throw error
         }
         try await store.close()
+    }
+
+    /// Runs the background jobs once, now (by the server's clock): rotates every key whose
+    /// rotation is due and destroys every key whose deletion window has ended.
+    ///
+    /// - Returns: the keys rotated and destroyed.
+    /// - Throws: `KMSError` when the key store fails.
+    @discardableResult
+    package func runBackgroundJobsNow() async throws -> DueWorkReport {
+        let report = try await service.runDueWork(now: clock())
+        if !report.rotated.isEmpty || !report.destroyed.isEmpty {
+            logger.info("background jobs ran", metadata: [
+                "rotated": "\(report.rotated.map(\.description))",
+                "destroyed": "\(report.destroyed.map(\.description))",
+            ])
+        }
+        return report
+    }
+
+    /// Runs the jobs every interval until cancelled; a failed run is logged and retried at
+    /// the next interval.
+    private func runJobsPeriodically() async {
+        while true {
+            do {
+                try await Task.sleep(for: jobInterval)
+            } catch {
+                return
+            }
+            do {
+                try await runBackgroundJobsNow()
+            } catch {
+                logger.error("background jobs failed; retrying at the next interval", metadata: ["error": "\(error)"])
+            }
+        }
     }
 
     /// The port the server listens on (useful with port 0). Waits until it is bound.

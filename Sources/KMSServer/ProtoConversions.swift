@@ -16,6 +16,9 @@ extension Kms_V1_KeyMetadata {
         creationTime = Google_Protobuf_Timestamp(date: metadata.creationDate)
         currentKeyVersion = metadata.currentVersion
         creator = metadata.creator.name
+        if let deletionDate = metadata.deletionDate {
+            deletionTime = Google_Protobuf_Timestamp(date: deletionDate)
+        }
     }
 }
 
@@ -63,7 +66,39 @@ extension Kms_V1_KeyState {
         case .enabled: self = .enabled
         case .disabled: self = .disabled
         case .pendingDeletion: self = .pendingDeletion
+        case .destroyed: self = .destroyed
         }
+    }
+}
+
+extension Kms_V1_RotationType {
+    /// The proto value. Version 1 is not a rotation, so `.creation` has none: unspecified.
+    init(_ type: RotationType) {
+        switch type {
+        case .creation: self = .unspecified
+        case .automatic: self = .automatic
+        case .onDemand: self = .onDemand
+        }
+    }
+}
+
+extension Kms_V1_KeyRotation {
+    init(_ entry: KeyRotationEntry) {
+        self.init()
+        keyVersion = entry.version
+        createTime = Google_Protobuf_Timestamp(date: entry.creationDate)
+        rotationType = Kms_V1_RotationType(entry.rotationType)
+    }
+}
+
+extension Kms_V1_GetKeyRotationStatusResponse {
+    /// The status of a key whose automatic rotation is `schedule` (`nil`: disabled).
+    init(_ schedule: RotationSchedule?) {
+        self.init()
+        guard let schedule else { return }
+        enabled = true
+        rotationPeriodInDays = Int32(clamping: schedule.periodInDays)
+        nextRotationTime = Google_Protobuf_Timestamp(date: schedule.nextRotationDate)
     }
 }
 

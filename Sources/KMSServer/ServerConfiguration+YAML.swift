@@ -29,7 +29,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -45,7 +45,8 @@ extension ServerConfiguration {
             rootKeyFile: try top["root_key_file"].map { path(try $0.string(at: "root_key_file")) },
             tls: tls,
             identityRules: try top["identity"].map(identityRules) ?? [],
-            serverPolicy: try top["server_policy"].map(serverPolicy)
+            serverPolicy: try top["server_policy"].map(serverPolicy),
+            jobs: try top["jobs"].map(jobs) ?? Jobs()
         )
     }
 
@@ -75,6 +76,17 @@ extension ServerConfiguration {
                 throw ConfigurationError("\(at): \(error)")
             }
         }
+    }
+
+    private static func jobs(_ value: ConfigValue) throws -> Jobs {
+        let fields = try value.mapping(at: "jobs", allowed: ["interval_seconds"])
+        guard let interval = fields["interval_seconds"] else { return Jobs() }
+        guard case .number(let number) = interval, let seconds = Int(exactly: number) else {
+            throw ConfigurationError("jobs.interval_seconds must be a whole number of seconds, 1–86400")
+        }
+        let jobs = Jobs(intervalSeconds: seconds)
+        try jobs.validate()
+        return jobs
     }
 
     /// The server policy may be written as YAML (a mapping) or as a JSON string.

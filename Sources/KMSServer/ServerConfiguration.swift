@@ -22,6 +22,34 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// How the background jobs run: automatic rotation of keys whose period has passed and
+    /// destruction of keys whose deletion window has ended.
+    public struct Jobs: Sendable, Equatable {
+        /// The allowed values of `intervalSeconds`: one second to one day.
+        public static let intervalSecondsRange = 1...86_400
+        /// The interval used when the configuration gives none.
+        public static let defaultIntervalSeconds = 60
+
+        /// Seconds between two runs; the first run comes one interval after the start.
+        public var intervalSeconds: Int
+
+        /// Settings with `intervalSeconds` between runs; `validate()` checks them.
+        public init(intervalSeconds: Int = Jobs.defaultIntervalSeconds) {
+            self.intervalSeconds = intervalSeconds
+        }
+
+        /// Checks the settings.
+        ///
+        /// - Throws: `ConfigurationError` naming `jobs.interval_seconds` when it is outside 1–86400.
+        public func validate() throws(ConfigurationError) {
+            guard Self.intervalSecondsRange.contains(intervalSeconds) else {
+                throw ConfigurationError(
+                    "jobs.interval_seconds: \(intervalSeconds) is outside \(Self.intervalSecondsRange.lowerBound)–\(Self.intervalSecondsRange.upperBound)"
+                )
+            }
+        }
+    }
+
     /// The address to listen on.
     public var listen: HostPort
     /// The directory for the database (and, by default, the root key).
@@ -33,6 +61,8 @@ public struct ServerConfiguration: Sendable {
     public var identityRules: [IdentityRule]
     /// The server policy as JSON text; `nil` allows nothing server-wide.
     public var serverPolicy: String?
+    /// The background jobs' schedule.
+    public var jobs: Jobs
 
     public init(
         listen: HostPort,
@@ -40,7 +70,8 @@ public struct ServerConfiguration: Sendable {
         rootKeyFile: String? = nil,
         tls: TLSFiles,
         identityRules: [IdentityRule] = [],
-        serverPolicy: String? = nil
+        serverPolicy: String? = nil,
+        jobs: Jobs = Jobs()
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -48,6 +79,7 @@ public struct ServerConfiguration: Sendable {
         self.tls = tls
         self.identityRules = identityRules
         self.serverPolicy = serverPolicy
+        self.jobs = jobs
     }
 
     /// The SQLite database file inside the data directory.

@@ -41,6 +41,15 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.UpdateAlias.descriptor, limit: limit, service.updateAlias)
         router.register(Method.DeleteAlias.descriptor, limit: limit, service.deleteAlias)
         router.register(Method.ListAliases.descriptor, limit: limit, service.listAliases)
+        router.register(Method.ScheduleKeyDeletion.descriptor, limit: limit, service.scheduleKeyDeletion)
+        router.register(Method.CancelKeyDeletion.descriptor, limit: limit, service.cancelKeyDeletion)
+        router.register(Method.EnableKeyRotation.descriptor, limit: limit, service.enableKeyRotation)
+        router.register(Method.DisableKeyRotation.descriptor, limit: limit, service.disableKeyRotation)
+        router.register(Method.GetKeyRotationStatus.descriptor, limit: limit, service.getKeyRotationStatus)
+        router.register(Method.RotateKeyOnDemand.descriptor, limit: limit, service.rotateKeyOnDemand)
+        router.register(Method.ListKeyRotations.descriptor, limit: limit, service.listKeyRotations)
+        router.register(Method.DisableKeyVersion.descriptor, limit: limit, service.disableKeyVersion)
+        router.register(Method.EnableKeyVersion.descriptor, limit: limit, service.enableKeyVersion)
     }
 }
 

@@ -48,7 +48,7 @@ extension KeyManagementService {
     /// Encrypts up to 4096 bytes under the current version of a key (`kms:Encrypt`).
     ///
     /// - Throws: `.validation`, `.limitExceeded`, `.keyNotFound`, `.accessDenied`,
-    ///   `.keyDisabled`, `.keyPendingDeletion`, `.invalidKeyUsage`.
+    ///   `.keyDisabled`, `.keyPendingDeletion`, `.keyDestroyed`, `.invalidKeyUsage`.
     public func encrypt(_ request: EncryptRequest, context: RequestContext) async throws(KMSError) -> EncryptResult {
         try Validation.plaintext(request.plaintext.count)
         let encryptionContext = try EncryptionContext(request.encryptionContext)
@@ -61,8 +61,9 @@ extension KeyManagementService {
     /// named in the blob).
     ///
     /// - Throws: `.invalidCiphertext` for any malformed or altered blob or a different
-    ///   encryption context, `.incorrectKey` when `keyID` names another key, and the
-    ///   key errors of `encrypt`.
+    ///   encryption context, `.incorrectKey` when `keyID` names another key,
+    ///   `.keyVersionDisabled` when the blob's key version is disabled, and the key errors
+    ///   of `encrypt`.
     public func decrypt(_ request: DecryptRequest, context: RequestContext) async throws(KMSError) -> DecryptResult {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
         let expectedKey = try await resolveOptionalKey(request.keyID, field: "key_id")

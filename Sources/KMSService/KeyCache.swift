@@ -24,9 +24,10 @@ extension MemoryCache where Key == KeyID, Value == CachedKey {
         put(key, for: key.id, readAt: token)
     }
 
-    /// Adds an unwrapped version to an entry that is still cached.
-    func addMaterial(_ material: KeyMaterial, version: KeyVersion, to id: KeyID) {
-        modify(id) { $0.materials[version] = material }
+    /// Adds an unwrapped version to an entry that is still cached, unless something was
+    /// invalidated since `token` was taken (the version may have been disabled meanwhile).
+    func addMaterial(_ material: KeyMaterial, version: KeyVersion, to id: KeyID, readAt token: UInt64) {
+        modify(id, readAt: token) { $0.materials[version] = material }
     }
 }
 

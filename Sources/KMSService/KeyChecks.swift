@@ -9,6 +9,7 @@ extension CachedKey {
         case .enabled: break
         case .disabled: throw KMSError(.keyDisabled, "key \(id) is disabled")
         case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(id) is pending deletion")
+        case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(id) was destroyed")
         }
         guard metadata.keyUsage == usage else {
             throw KMSError(

@@ -5,7 +5,8 @@ extension KeyManagementService {
     /// enabled key changes nothing.
     ///
     /// - Parameter keyID: A key id or `alias/NAME`.
-    /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`.
+    /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`,
+    ///   `.keyDestroyed`.
     public func enableKey(keyID: String, context: RequestContext) async throws(KMSError) {
         try await changeState(of: keyID, to: .enabled, action: .enableKey, context: context)
     }
@@ -15,7 +16,8 @@ extension KeyManagementService {
     /// disabled key changes nothing.
     ///
     /// - Parameter keyID: A key id or `alias/NAME`.
-    /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`.
+    /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`,
+    ///   `.keyDestroyed`.
     public func disableKey(keyID: String, context: RequestContext) async throws(KMSError) {
         try await changeState(of: keyID, to: .disabled, action: .disableKey, context: context)
     }
@@ -26,6 +28,7 @@ extension KeyManagementService {
         switch key.metadata.keyState {
         case state: return
         case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(key.id) is pending deletion")
+        case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(key.id) was destroyed")
         case .enabled, .disabled: break
         }
         try await storage("update key state") { try await store.updateKeyState(key.id, to: state) }

@@ -78,18 +78,33 @@ public final class KeyManagementService: Sendable {
         return key
     }
 
-    /// The unwrapped material of one version of a key.
+    /// Drops a key from the cache and reads it again from the store: for changes that
+    /// must see the latest version and state, and for results that report them.
     ///
-    /// - Throws: `.internalFailure` when the version is missing or does not unwrap.
+    /// - Throws: `.keyNotFound` when no key has that id.
+    func reloadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
+        cache.invalidate(id)
+        return try await loadKey(id)
+    }
+
+    /// The unwrapped material of one enabled version of a key. Only enabled versions are
+    /// cached, and disabling a version invalidates the key's entry.
+    ///
+    /// - Throws: `.keyVersionDisabled` when the version is disabled; `.internalFailure`
+    ///   when it is missing or does not unwrap.
     func material(of key: CachedKey, version: KeyVersion) async throws(KMSError) -> KeyMaterial {
         if let material = key.materials[version] ?? cache.get(key.id)?.materials[version] {
             return material
         }
+        let token = cache.readToken()
         guard let wrapped = try await storage("load key version", { try await store.keyVersion(key.id, version: version) }) else {
             throw KMSError(.internalFailure, "version \(version) of key \(key.id) is missing")
         }
+        guard wrapped.isEnabled else {
+            throw KMSError(.keyVersionDisabled, "version \(version) of key \(key.id) is disabled")
+        }
         let material = try rootKey.unwrap(wrapped.wrappedMaterial, keyID: key.id, version: version)
-        cache.addMaterial(material, version: version, to: key.id)
+        cache.addMaterial(material, version: version, to: key.id, readAt: token)
         return material
     }
 }

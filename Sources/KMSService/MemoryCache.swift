@@ -41,9 +41,11 @@ final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
-    /// Changes a cached value in place; does nothing when it is not cached.
-    func modify(_ key: Key, _ change: (inout Value) -> Void) {
+    /// Changes a cached value in place; does nothing when it is not cached, or when
+    /// something was invalidated since `token` was taken (see `readToken()`).
+    func modify(_ key: Key, readAt token: UInt64, _ change: (inout Value) -> Void) {
         state.withLock { state in
+            guard token == state.generation else { return }
             guard var value = state.entries.removeValue(forKey: key) else { return }
             change(&value)
             state.entries[key] = value

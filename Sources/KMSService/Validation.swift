@@ -47,3 +47,18 @@ enum Validation {
         }
     }
 }
+
+extension Validation {
+    /// A number of days where 0 means the default: `pending_window_in_days`,
+    /// `rotation_period_in_days`.
+    ///
+    /// - Returns: `defaultDays` for 0, else `days`.
+    /// - Throws: `.validation` naming `field` when `days` is neither 0 nor in `allowed`.
+    static func days(_ days: Int, field: String, allowed: ClosedRange<Int>, defaultDays: Int) throws(KMSError) -> Int {
+        if days == 0 { return defaultDays }
+        guard allowed.contains(days) else {
+            throw KMSError(.validation, "\(field) must be between \(allowed.lowerBound) and \(allowed.upperBound) (or 0 for \(defaultDays))")
+        }
+        return days
+    }
+}

@@ -1,3 +1,4 @@
+import Foundation
 import KMSCore
 
 /// Durable storage for keys (metadata, policy, tags and each version's wrapped key
@@ -5,9 +6,14 @@ import KMSCore
 ///
 /// A key store holds key material only as opaque bytes wrapped (encrypted) under the root key;
 /// it never sees a plaintext key. Every implementation passes the same conformance test suite.
-/// Every error a store throws is a `KMSError`: `.keyNotFound`, `.aliasNotFound`,
-/// `.alreadyExists`, `.limitExceeded` and `.validation` for the caller's mistakes named below, `.internalFailure` when the database fails or the store is
-/// closed. Error messages never contain bound values such as wrapped material.
+/// Every error a store throws is a `KMSError`: `.keyNotFound`, `.keyVersionNotFound`,
+/// `.aliasNotFound`, `.alreadyExists`, `.invalidState`, `.limitExceeded` and `.validation`
+/// for the caller's mistakes named below, `.internalFailure` when the database fails or the
+/// store is closed. Error messages never contain bound values such as wrapped material.
+///
+/// Every call that changes something runs in one transaction, so several servers sharing one
+/// database see each change whole; the compare-and-swap `addVersion` is how they agree on
+/// one rotation per period.
 public protocol KeyStore: Sendable {
     /// Stores a new key together with its tags and its first version, in one transaction:
     /// either all of it is stored or none of it.
@@ -117,6 +123,98 @@ public protocol KeyStore: Sendable {
     /// - Throws: `KMSError` `.validation` when `limit` is less than 1, `.internalFailure`
     ///   when the database fails.
     func listAliases(targetKeyID: KeyID?, after name: String?, limit: Int) async throws(KMSError) -> [StoredAlias]
+
+    /// Moves an enabled or disabled key to `pendingDeletion`, to be destroyed at `deletionDate`.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.invalidState` when the
+    ///   key is pending deletion or destroyed (nothing changes then), `.validation` when the
+    ///   date is out of range, `.internalFailure` when the database fails.
+    func scheduleDeletion(_ id: KeyID, deletionDate: Date) async throws(KMSError)
+
+    /// Moves a key pending deletion back to `disabled` and clears its deletion date.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.invalidState` when the
+    ///   key is not pending deletion (nothing changes then), `.internalFailure` when the
+    ///   database fails.
+    func cancelDeletion(_ id: KeyID) async throws(KMSError)
+
+    /// Sets a key's automatic rotation schedule, or disables automatic rotation with `nil`.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
+    ///   period is less than 1 day or the date is out of range, `.internalFailure` when the
+    ///   database fails.
+    func setRotation(_ id: KeyID, _ schedule: RotationSchedule?) async throws(KMSError)
+
+    /// Rotates a key by compare-and-swap: adds `newVersion` and makes it the key's current
+    /// version, but only while the key is still as the caller saw it.
+    ///
+    /// The swap happens when the key is enabled, its current version is `expectedCurrent`
+    /// and, when `dueBy` is given, automatic rotation is enabled with a next rotation date at
+    /// or before `dueBy`. It then also replaces the rotation schedule with `nextSchedule`
+    /// (kept when `nil`). Otherwise nothing changes: of several servers that try the same
+    /// rotation at once, exactly one succeeds. A key that is not enabled never gains a version,
+    /// so destroyed material cannot come back.
+    ///
+    /// - Parameters:
+    ///   - newVersion: The version to add; its number must be `expectedCurrent + 1` and it
+    ///     must be enabled. Its `keyID` names the key.
+    ///   - expectedCurrent: The current version the caller read.
+    ///   - dueBy: For the rotation job: rotate only when a rotation is due by this date.
+    ///   - nextSchedule: The schedule after the rotation; `nil` keeps the current one.
+    /// - Returns: Whether the version was added.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
+    ///   version number is not `expectedCurrent + 1`, the version is disabled or a value is
+    ///   out of range, `.internalFailure` when the database fails.
+    func addVersion(
+        _ newVersion: WrappedKeyVersion, expectedCurrent: KeyVersion, dueBy: Date?, nextSchedule: RotationSchedule?
+    ) async throws(KMSError) -> Bool
+
+    /// Lists enabled keys whose automatic rotation is due: next rotation date at or before
+    /// `now`, the longest overdue first.
+    ///
+    /// - Parameter limit: The most ids to return; at least 1.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1 or `now` is out of
+    ///   range, `.internalFailure` when the database fails.
+    func keysDueForRotation(now: Date, limit: Int) async throws(KMSError) -> [KeyID]
+
+    /// Lists keys pending deletion whose deletion date is at or before `now`, the longest
+    /// overdue first.
+    ///
+    /// - Parameter limit: The most ids to return; at least 1.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1 or `now` is out of
+    ///   range, `.internalFailure` when the database fails.
+    func keysDueForDeletion(now: Date, limit: Int) async throws(KMSError) -> [KeyID]
+
+    /// Destroys a key whose deletion is due: deletes every version's wrapped material for
+    /// good and sets the state to `destroyed`, keeping the metadata (deletion date included),
+    /// policy, tags and aliases.
+    ///
+    /// No copy of the material may stay in the store's files or logs once this returns.
+    ///
+    /// - Returns: Whether the key was destroyed; `false` (and nothing changes) when it is not
+    ///   pending deletion or its deletion date is after `now`.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when `now`
+    ///   is out of range, `.internalFailure` when the database fails.
+    func destroyKey(_ id: KeyID, now: Date) async throws(KMSError) -> Bool
+
+    /// Lists a key's versions in ascending version order.
+    ///
+    /// - Parameters:
+    ///   - after: An exclusive cursor: only versions above it are listed; `nil` starts at
+    ///     the first version. Pass the last version of one page to get the next page.
+    ///   - limit: The most versions to return; at least 1.
+    /// - Returns: At most `limit` versions; fewer only when no more follow. A destroyed key
+    ///   has none.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when
+    ///   `limit` is less than 1, `.internalFailure` when the database fails.
+    func listVersions(_ id: KeyID, after: KeyVersion?, limit: Int) async throws(KMSError) -> [WrappedKeyVersion]
+
+    /// Enables or disables one version of a key. Doing what is already done succeeds.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.keyVersionNotFound`
+    ///   when the key has no such version, `.invalidState` when asked to disable the key's
+    ///   current version, `.internalFailure` when the database fails.
+    func setVersionEnabled(_ id: KeyID, version: KeyVersion, enabled: Bool) async throws(KMSError)
 
     /// Reads the root key verifier: bytes that let the server check at start-up that it was
     /// given the same root key the stored material was wrapped under.

@@ -92,15 +92,13 @@ public final class SQLiteKeyStore: KeyStore {
             try await session.execute(
                 """
                 INSERT INTO keys (key_id, description, key_spec, key_usage, key_state, creation_date,
-                                  current_version, creator, policy)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                                  current_version, creator, policy, deletion_date, rotation_period_days,
+                                  next_rotation_date)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
                 keyRow
             )
-            try await session.execute(
-                "INSERT INTO key_versions (key_id, version, wrapped_material, creation_date) VALUES (?, ?, ?, ?)",
-                versionRow
-            )
+            try await session.execute(StoredKeyRows.insertVersion, versionRow)
             for tagRow in tagRows {
                 try await session.execute(Self.upsertTag, tagRow)
             }
@@ -129,11 +127,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func keyVersion(_ id: KeyID, version: KeyVersion) async throws(KMSError) -> WrappedKeyVersion? {
         try await connection.withSession("read a key version") { session async throws(KMSError) in
             let rows = try await session.query(
-                """
-                SELECT key_id, version, wrapped_material, creation_date FROM key_versions
-                WHERE key_id = ? AND version = ?
-                """,
-                [.text(id.description), .integer(SQLiteInt64(version))]
+                StoredKeyRows.selectVersion, [.text(id.description), .integer(SQLiteInt64(version))]
             )
             return try rows.first.map { (row) throws(KMSError) in try StoredKeyRows.decodeVersion(row) }
         }
@@ -249,7 +243,20 @@ public final class SQLiteKeyStore: KeyStore {
             .integer(SQLiteInt64(metadata.currentVersion)),
             try text(metadata.creator.name, field: "creator"),
             try text(key.policy, field: "policy"),
-        ]
+            try optionalDate(metadata.deletionDate, field: "deletion date"),
+        ] + (try rotationBinds(metadata.rotation))
+    }
+
+    /// The binds of the `rotation_period_days` and `next_rotation_date` columns: both NULL
+    /// when rotation is disabled.
+    ///
+    /// - Throws: `KMSError` `.validation` when the period is less than 1 day or the date is out of range.
+    static func rotationBinds(_ schedule: RotationSchedule?) throws(KMSError) -> [SQLiteData] {
+        guard let schedule else { return [.null, .null] }
+        guard schedule.periodInDays >= 1, let days = SQLiteInt64(exactly: schedule.periodInDays) else {
+            throw KMSError(.validation, "the rotation period is \(schedule.periodInDays) days; it must be at least 1")
+        }
+        return [.integer(days), try date(schedule.nextRotationDate, field: "next rotation date")]
     }
 
     /// Inserts a tag, or replaces the value of the key's tag with that tag key.
@@ -265,12 +272,15 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    private static func versionRowBinds(_ version: WrappedKeyVersion) throws(KMSError) -> [SQLiteData] {
+    /// The binds of `StoredKeyRows.insertVersion`.
+    static func versionRowBinds(_ version: WrappedKeyVersion) throws(KMSError) -> [SQLiteData] {
         [
             .text(version.keyID.description),
             .integer(SQLiteInt64(version.version)),
             .blob(ByteBuffer(bytes: version.wrappedMaterial)),
             try date(version.creationDate, field: "version creation date"),
+            .text(version.rotationType.rawValue),
+            .integer(version.isEnabled ? 1 : 0),
         ]
     }
 
@@ -282,10 +292,19 @@ public final class SQLiteKeyStore: KeyStore {
         return .text(value)
     }
 
-    private static func date(_ value: Date, field: String) throws(KMSError) -> SQLiteData {
+    /// Binds a date as whole microseconds since 1970.
+    ///
+    /// - Throws: `KMSError` `.validation` when the date is not finite or out of range.
+    static func date(_ value: Date, field: String) throws(KMSError) -> SQLiteData {
         guard let micros = value.microsecondsSince1970 else {
             throw KMSError(.validation, "the \(field) is out of range")
         }
         return .integer(SQLiteInt64(micros))
+    }
+
+    /// Binds a date as `date(_:field:)` does, or NULL for `nil`.
+    private static func optionalDate(_ value: Date?, field: String) throws(KMSError) -> SQLiteData {
+        guard let value else { return .null }
+        return try date(value, field: field)
     }
 }

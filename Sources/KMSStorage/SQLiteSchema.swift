@@ -58,6 +58,21 @@ enum SQLiteSchema {
             "CREATE INDEX aliases_by_target ON aliases (target_key_id, name)",
             "PRAGMA user_version = 2",
         ],
+        [
+            // Scheduled deletion and automatic rotation; existing keys have neither.
+            "ALTER TABLE keys ADD COLUMN deletion_date INTEGER",
+            "ALTER TABLE keys ADD COLUMN rotation_period_days INTEGER CHECK (rotation_period_days >= 1)",
+            """
+            ALTER TABLE keys ADD COLUMN next_rotation_date INTEGER
+                CHECK ((next_rotation_date IS NULL) = (rotation_period_days IS NULL))
+            """,
+            "CREATE INDEX keys_by_next_rotation ON keys (next_rotation_date) WHERE next_rotation_date IS NOT NULL",
+            "CREATE INDEX keys_by_deletion_date ON keys (deletion_date) WHERE deletion_date IS NOT NULL",
+            // Existing versions were all made with their key, and all are enabled.
+            "ALTER TABLE key_versions ADD COLUMN rotation_type TEXT NOT NULL DEFAULT 'CREATION'",
+            "ALTER TABLE key_versions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))",
+            "PRAGMA user_version = 3",
+        ],
     ]
 
     /// The schema version this code reads and writes.

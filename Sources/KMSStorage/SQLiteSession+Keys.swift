@@ -16,6 +16,17 @@ extension SQLiteSession {
     func requireKey(_ id: KeyID) async throws(KMSError) {
         guard try await keyExists(id) else { throw KMSError.noKey(id) }
     }
+
+    /// Reads the lifecycle state of a key.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
+    ///   the database fails.
+    func keyState(_ id: KeyID) async throws(KMSError) -> KeyState {
+        guard let row = try await query("SELECT key_state FROM keys WHERE key_id = ?", [.text(id.description)]).first else {
+            throw KMSError.noKey(id)
+        }
+        return try row.enumValue(KeyState.self, "key_state")
+    }
 }
 
 extension KMSError {

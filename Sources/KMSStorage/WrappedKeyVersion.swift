@@ -14,25 +14,40 @@ public struct WrappedKeyVersion: Sendable, Equatable, CustomStringConvertible, C
     public let wrappedMaterial: [UInt8]
     /// When the version was created. Stores keep whole microseconds (see `Date.roundedToMicroseconds`).
     public let creationDate: Date
+    /// How the version came to be: with the key, by the rotation job, or on demand.
+    public let rotationType: RotationType
+    /// Whether ciphertexts made under this version may be decrypted. The current version is
+    /// always enabled.
+    public let isEnabled: Bool
 
     /// Creates a wrapped key version.
-    public init(keyID: KeyID, version: KeyVersion, wrappedMaterial: [UInt8], creationDate: Date) {
+    public init(
+        keyID: KeyID,
+        version: KeyVersion,
+        wrappedMaterial: [UInt8],
+        creationDate: Date,
+        rotationType: RotationType = .creation,
+        isEnabled: Bool = true
+    ) {
         self.keyID = keyID
         self.version = version
         self.wrappedMaterial = wrappedMaterial
         self.creationDate = creationDate
+        self.rotationType = rotationType
+        self.isEnabled = isEnabled
     }
 
-    /// The key id, the version and the size of the wrapped material.
+    /// The key id, the version, how it was made, whether it is enabled and the size of the
+    /// wrapped material.
     public var description: String {
-        "WrappedKeyVersion(\(keyID) v\(version), \(wrappedMaterial.count) bytes)"
+        "WrappedKeyVersion(\(keyID) v\(version), \(rotationType.rawValue), \(isEnabled ? "enabled" : "disabled"), \(wrappedMaterial.count) bytes)"
     }
 
     /// A mirror that shows no material bytes, so `dump` prints none.
     public var customMirror: Mirror {
         Mirror(self, children: [
             "keyID": keyID, "version": version, "wrappedMaterialCount": wrappedMaterial.count,
-            "creationDate": creationDate,
+            "creationDate": creationDate, "rotationType": rotationType, "isEnabled": isEnabled,
         ])
     }
 }

@@ -11,7 +11,7 @@ func printLabelled(_ rows: [(label: String, value: String)]) {
 
 /// Prints a key's metadata as labelled lines.
 func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
-    printLabelled([
+    var rows: [(label: String, value: String)] = [
         ("KeyId", metadata.keyID),
         ("Description", metadata.description_p),
         ("KeySpec", metadata.keySpec.displayName),
@@ -20,7 +20,11 @@ func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
         ("CreationDate", metadata.hasCreationTime ? metadata.creationTime.date.formatted(.iso8601) : "-"),
         ("KeyVersion", String(metadata.currentKeyVersion)),
         ("Creator", metadata.creator),
-    ])
+    ]
+    if metadata.hasDeletionTime {
+        rows.append(("DeletionDate", metadata.deletionTime.date.formatted(.iso8601)))
+    }
+    printLabelled(rows)
 }
 
 /// Prints a table: `header`, then `rows`, columns separated by two spaces and padded to

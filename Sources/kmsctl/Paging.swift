@@ -30,6 +30,7 @@ protocol PagedResponse: Sendable {
 
 extension Kms_V1_ListKeysRequest: PagedRequest {}
 extension Kms_V1_ListAliasesRequest: PagedRequest {}
+extension Kms_V1_ListKeyRotationsRequest: PagedRequest {}
 
 extension Kms_V1_ListKeysResponse: PagedResponse {
     mutating func append(itemsOf page: Self) { keys += page.keys }
@@ -37,6 +38,10 @@ extension Kms_V1_ListKeysResponse: PagedResponse {
 
 extension Kms_V1_ListAliasesResponse: PagedResponse {
     mutating func append(itemsOf page: Self) { aliases += page.aliases }
+}
+
+extension Kms_V1_ListKeyRotationsResponse: PagedResponse {
+    mutating func append(itemsOf page: Self) { rotations += page.rotations }
 }
 
 extension PageOptions {

@@ -63,6 +63,19 @@ extension Kms_V1_KeyState {
         case .enabled: "ENABLED"
         case .disabled: "DISABLED"
         case .pendingDeletion: "PENDING_DELETION"
+        case .destroyed: "DESTROYED"
+        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        }
+    }
+}
+
+extension Kms_V1_RotationType {
+    /// The proto name of the value without its type prefix (`ON_DEMAND`), for human output.
+    var displayName: String {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .automatic: "AUTOMATIC"
+        case .onDemand: "ON_DEMAND"
         case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
         }
     }

@@ -15,6 +15,8 @@ import Testing
             .invalidCiphertext: .invalidArgument, .incorrectKey: .invalidArgument, .invalidKeyUsage: .invalidArgument,
             .accessDenied: .permissionDenied, .validation: .invalidArgument, .malformedPolicy: .invalidArgument,
             .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
+            .keyDestroyed: .failedPrecondition, .keyVersionDisabled: .failedPrecondition,
+            .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition,
             .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])

@@ -6,6 +6,7 @@ import KMSClient
 import KMSCore
 import KMSDevPKI
 import KMSServer
+import Synchronization
 
 /// Certificates for end-to-end tests, minted in code and written as PEM files into a
 /// temporary directory: a CA with server and client certificates, and a second CA.
@@ -67,32 +68,43 @@ final class TestServer: Sendable {
     """
 
     let configuration: ServerConfiguration
+    let clock: TestClock
     let server: KMSServer
     let serving: Task<Void, any Error>
     let port: Int
 
-    private init(configuration: ServerConfiguration, server: KMSServer, serving: Task<Void, any Error>, port: Int) {
+    private init(configuration: ServerConfiguration, clock: TestClock, server: KMSServer, serving: Task<Void, any Error>, port: Int) {
         self.configuration = configuration
+        self.clock = clock
         self.server = server
         self.serving = serving
         self.port = port
     }
 
-    static func configuration(pki: TestPKI, dataDirectory: URL, rootKeyFile: String? = nil) -> ServerConfiguration {
+    /// A configuration for `pki` and `dataDirectory`. The background jobs run once a day
+    /// unless told otherwise, so tests run them with `runBackgroundJobsNow()` when they choose.
+    static func configuration(
+        pki: TestPKI,
+        dataDirectory: URL,
+        rootKeyFile: String? = nil,
+        jobIntervalSeconds: Int = 86_400
+    ) -> ServerConfiguration {
         ServerConfiguration(
             listen: HostPort(host: "127.0.0.1", port: 0),
             dataDirectory: dataDirectory.path,
             rootKeyFile: rootKeyFile,
             tls: .init(certificate: pki.serverCertificate.path, privateKey: pki.serverKey.path, clientCA: pki.caCertificate.path),
-            serverPolicy: serverPolicy
+            serverPolicy: serverPolicy,
+            jobs: .init(intervalSeconds: jobIntervalSeconds)
         )
     }
 
-    static func start(_ configuration: ServerConfiguration) async throws -> TestServer {
-        let server = try await KMSServer(configuration: configuration)
+    /// Starts a server whose requests and jobs take the time from `clock`.
+    static func start(_ configuration: ServerConfiguration, clock: TestClock = TestClock()) async throws -> TestServer {
+        let server = try await KMSServer(configuration: configuration, clock: { clock.now })
         let serving = Task { try await server.run() }
         let port = try await server.listeningPort()
-        return TestServer(configuration: configuration, server: server, serving: serving, port: port)
+        return TestServer(configuration: configuration, clock: clock, server: server, serving: serving, port: port)
     }
 
     var target: HostPort { HostPort(host: "127.0.0.1", port: port) }
@@ -119,7 +131,9 @@ struct TestWorld {
 
     var dataDirectory: URL { directory.appendingPathComponent("data") }
 
-    static func make() async throws -> TestWorld {
+    /// A world whose server takes the time from `clock`; see `TestServer.configuration` for
+    /// `jobIntervalSeconds`.
+    static func make(clock: TestClock = TestClock(), jobIntervalSeconds: Int = 86_400) async throws -> TestWorld {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kms-e2e-\(UUID())")
         let pki = try TestPKI(directory: directory.appendingPathComponent("pki"))
         let dataDirectory = directory.appendingPathComponent("data")
@@ -129,14 +143,17 @@ struct TestWorld {
             admin: try pki.client("admin", spiffeIDs: [TestPKI.adminID]),
             app: try pki.client("app", spiffeIDs: [TestPKI.appID]),
             legacy: try pki.client("legacy-app", organization: "Example"),
-            server: try await TestServer.start(TestServer.configuration(pki: pki, dataDirectory: dataDirectory))
+            server: try await TestServer.start(
+                TestServer.configuration(pki: pki, dataDirectory: dataDirectory, jobIntervalSeconds: jobIntervalSeconds),
+                clock: clock
+            )
         )
     }
 
-    /// Stops the server and starts a new one on the same data directory and root key.
+    /// Stops the server and starts a new one on the same data directory, root key and clock.
     mutating func restart() async throws {
         await server.stop()
-        server = try await TestServer.start(server.configuration)
+        server = try await TestServer.start(server.configuration, clock: server.clock)
     }
 
     func tearDown() async {
@@ -145,9 +162,13 @@ struct TestWorld {
     }
 }
 
-/// Runs `body` in a fresh world and always tears it down.
-func withWorld(_ body: (inout TestWorld) async throws -> Void) async throws {
-    var world = try await TestWorld.make()
+/// Runs `body` in a fresh world (see `TestWorld.make`) and always tears it down.
+func withWorld(
+    clock: TestClock = TestClock(),
+    jobIntervalSeconds: Int = 86_400,
+    _ body: (inout TestWorld) async throws -> Void
+) async throws {
+    var world = try await TestWorld.make(clock: clock, jobIntervalSeconds: jobIntervalSeconds)
     do {
         try await body(&world)
     } catch {
@@ -155,6 +176,23 @@ func withWorld(_ body: (inout TestWorld) async throws -> Void) async throws {
         throw error
     }
     await world.tearDown()
+}
+
+/// The time of a test server: starts at the real time and moves only when the test says.
+final class TestClock: Sendable {
+    private let current: Mutex<Date>
+
+    init(_ start: Date = Date()) {
+        current = Mutex(start)
+    }
+
+    /// The clock's current time.
+    var now: Date { current.withLock { $0 } }
+
+    /// Moves the clock forward by `days` days.
+    func advance(days: Double) {
+        current.withLock { $0 += days * 86_400 }
+    }
 }
 
 /// What an RPC failed with: its gRPC code and the `ErrorInfo` reason, if any.

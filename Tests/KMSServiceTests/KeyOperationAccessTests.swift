@@ -2,7 +2,7 @@ import KMSCore
 import KMSService
 import Testing
 
-/// Who may run the lifecycle, tag and alias operations, and what a missing key gives.
+/// Who may run the operations that name a key, and what a missing key gives.
 @Suite struct KeyOperationAccessTests {
     let admin = ServiceFixture.admin
     let alice = ServiceFixture.alice
@@ -18,6 +18,7 @@ import Testing
             """
             let keyID = try await fixture.createKey(policy: policy).description
             try await fixture.service.createAlias(name: KeyOperation.existingAlias, targetKeyID: keyID, context: admin)
+            try await operation.prepare(fixture.service, keyID: keyID, context: admin)
             try await operation.run(fixture.service, keyID: keyID, context: alice)
             for other in KeyOperation.allCases where other != operation {
                 #expect(await errorCode { try await other.run(fixture.service, keyID: keyID, context: alice) } == .accessDenied, "\(other)")

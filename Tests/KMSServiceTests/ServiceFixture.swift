@@ -26,24 +26,37 @@ final class ServiceFixture: Sendable {
     let rootKey: RootKey
     let store: SQLiteKeyStore
     let service: KeyManagementService
+    /// The service's clock; tests move it instead of sleeping.
+    let clock: TestClock
 
-    init(directory: URL? = nil, rootKey: RootKey? = nil) async throws {
+    init(directory: URL? = nil, rootKey: RootKey? = nil, clock: TestClock = TestClock()) async throws {
         let directory = directory ?? FileManager.default.temporaryDirectory.appendingPathComponent("kms-service-\(UUID())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         self.directory = directory
         self.rootKey = try rootKey ?? SecretBytes.random(count: 32).withUnsafeBytes { try RootKey(bytes: Array($0)) }
         self.store = try await SQLiteKeyStore.open(path: directory.appendingPathComponent("kms.sqlite").path, logger: Logger(label: "test"))
+        self.clock = clock
         self.service = KeyManagementService(
             store: store,
             rootKey: self.rootKey,
-            serverPolicy: try CompiledPolicy.compile(Self.serverPolicy)
+            serverPolicy: try CompiledPolicy.compile(Self.serverPolicy),
+            clock: { clock.now }
         )
     }
 
-    /// Closes the store and opens a new service on the same files and root key.
+    /// Closes the store and opens a new service on the same files, root key and clock.
     func restarted() async throws -> ServiceFixture {
         try await store.close()
-        return try await ServiceFixture(directory: directory, rootKey: rootKey)
+        return try await ServiceFixture(directory: directory, rootKey: rootKey, clock: clock)
+    }
+
+    /// A second service over the same store, root key and clock, with its own caches: a
+    /// second server node sharing the database.
+    func secondNode() throws -> KeyManagementService {
+        let clock = clock
+        return KeyManagementService(
+            store: store, rootKey: rootKey, serverPolicy: try CompiledPolicy.compile(Self.serverPolicy), clock: { clock.now }
+        )
     }
 
     func close() async {

@@ -35,6 +35,17 @@ enum KeyStoreConformance {
         case updatesAliases
         case deletesAliases
         case listsAliasesInNameOrder
+        case roundTripsDeletionDateAndRotation
+        case schedulesAndCancelsDeletion
+        case listsKeysDueForDeletion
+        case destroysOnlyDueKeysAndKeepsMetadata
+        case setsAndClearsRotation
+        case addVersionSwapsOnlyWhenCurrentIsExpected
+        case addVersionWithDueByRotatesOnlyWhenDue
+        case concurrentAddVersionOneWins
+        case listsKeysDueForRotation
+        case listsVersionsInPages
+        case enablesAndDisablesVersions
     }
 
     /// Runs `check` on stores opened from `fixture`, closing every store it opens.
@@ -74,6 +85,17 @@ enum KeyStoreConformance {
         case .updatesAliases: try await updatesAliases(store)
         case .deletesAliases: try await deletesAliases(store)
         case .listsAliasesInNameOrder: try await listsAliasesInNameOrder(store)
+        case .roundTripsDeletionDateAndRotation: try await roundTripsDeletionDateAndRotation(store)
+        case .schedulesAndCancelsDeletion: try await schedulesAndCancelsDeletion(store)
+        case .listsKeysDueForDeletion: try await listsKeysDueForDeletion(store)
+        case .destroysOnlyDueKeysAndKeepsMetadata: try await destroysOnlyDueKeysAndKeepsMetadata(store)
+        case .setsAndClearsRotation: try await setsAndClearsRotation(store)
+        case .addVersionSwapsOnlyWhenCurrentIsExpected: try await addVersionSwapsOnlyWhenCurrentIsExpected(store)
+        case .addVersionWithDueByRotatesOnlyWhenDue: try await addVersionWithDueByRotatesOnlyWhenDue(store)
+        case .concurrentAddVersionOneWins: try await concurrentAddVersionOneWins(store)
+        case .listsKeysDueForRotation: try await listsKeysDueForRotation(store)
+        case .listsVersionsInPages: try await listsVersionsInPages(store)
+        case .enablesAndDisablesVersions: try await enablesAndDisablesVersions(store)
         case .persistsAcrossReopen: Issue.record("needs a fixture, not a store")
         }
     }
@@ -211,8 +233,13 @@ enum KeyStoreConformance {
     static func persistsAcrossReopen(_ fixture: some KeyStoreFixture) async throws {
         let (key, version) = TestKeys.make(description: "before", tags: ["env": "prod", "team": "payments"])
         let (other, otherVersion) = TestKeys.make()
+        let (rotated, rotatedVersion) = TestKeys.make(description: "rotated")
         let id = key.metadata.keyID
         let otherID = other.metadata.keyID
+        let rotatedID = rotated.metadata.keyID
+        let rotatedSecond = TestKeys.version(2, of: rotatedID)
+        let schedule = TestKeys.schedule(period: 90, nextInDays: 90)
+        let deletionDate = TestKeys.creationDate.addingTimeInterval(30 * TestKeys.day)
         let verifier = TestKeys.randomBytes(32)
         let newPolicy = #"{"Version":"2012-10-17","Statement":[]}"#
         let first = try await fixture.openStore()
@@ -230,6 +257,11 @@ enum KeyStoreConformance {
             }
             try await first.updateAlias(StoredAlias(name: "alias/moved", targetKeyID: otherID))
             try await first.deleteAlias(named: "alias/deleted")
+            try await first.createKey(rotated, firstVersion: rotatedVersion)
+            try await first.setRotation(rotatedID, schedule)
+            #expect(try await first.addVersion(rotatedSecond, expectedCurrent: 1, dueBy: nil, nextSchedule: nil))
+            try await first.setVersionEnabled(rotatedID, version: 1, enabled: false)
+            try await first.scheduleDeletion(rotatedID, deletionDate: deletionDate)
         } catch {
             try? await first.close()
             throw error
@@ -242,7 +274,15 @@ enum KeyStoreConformance {
         expected.metadata.keyState = .disabled
         expected.metadata.description = "after"
         expected.tags = ["team": "risk", "owner": "alice"]
+        var expectedRotated = rotated
+        expectedRotated.metadata.keyState = .pendingDeletion
+        expectedRotated.metadata.deletionDate = deletionDate
+        expectedRotated.metadata.rotation = schedule
+        expectedRotated.metadata.currentVersion = 2
         do {
+            #expect(try await second.key(rotatedID) == expectedRotated)
+            #expect(try await second.keyVersion(rotatedID, version: 1)?.isEnabled == false)
+            #expect(try await second.keyVersion(rotatedID, version: 2) == rotatedSecond)
             #expect(try await second.key(id) == expected)
             #expect(try await second.key(otherID) == other)
             #expect(try await second.keyVersion(id, version: 1) == version)
@@ -336,6 +376,18 @@ enum KeyStoreConformance {
         await #expect(throws: internalFailure) { try await store.deleteAlias(named: alias.name) }
         await #expect(throws: internalFailure) { try await store.alias(named: alias.name) }
         await #expect(throws: internalFailure) { try await store.listAliases(targetKeyID: nil, after: nil, limit: 10) }
+        let now = TestKeys.creationDate
+        await #expect(throws: internalFailure) { try await store.scheduleDeletion(id, deletionDate: now) }
+        await #expect(throws: internalFailure) { try await store.cancelDeletion(id) }
+        await #expect(throws: internalFailure) { try await store.setRotation(id, TestKeys.schedule(nextInDays: 1)) }
+        await #expect(throws: internalFailure) {
+            try await store.addVersion(TestKeys.version(2, of: id), expectedCurrent: 1, dueBy: nil, nextSchedule: nil)
+        }
+        await #expect(throws: internalFailure) { try await store.keysDueForRotation(now: now, limit: 10) }
+        await #expect(throws: internalFailure) { try await store.keysDueForDeletion(now: now, limit: 10) }
+        await #expect(throws: internalFailure) { try await store.destroyKey(id, now: now) }
+        await #expect(throws: internalFailure) { try await store.listVersions(id, after: nil, limit: 10) }
+        await #expect(throws: internalFailure) { try await store.setVersionEnabled(id, version: 1, enabled: true) }
         try await store.close()
     }
 }

@@ -38,10 +38,10 @@ struct SQLiteKeyStoreTests {
             #expect(walExists)
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o600)
-            let header = try Self.header(path)
+            let header = try DatabaseFile.header(path)
             // Bytes 18 and 19 are the file format write and read versions: 2 means WAL.
             #expect(header[18] == 2 && header[19] == 2)
-            #expect(try Self.userVersion(path) == SQLiteSchema.currentVersion)
+            #expect(try DatabaseFile.userVersion(path) == SQLiteSchema.currentVersion)
         }
     }
 
@@ -76,49 +76,15 @@ struct SQLiteKeyStoreTests {
             try await store.createKey(key, firstVersion: version)
             try await store.close()
 
-            try Self.setUserVersion(99, path: path)
+            try DatabaseFile.setUserVersion(99, path: path)
             await #expect(throws: KMSError(.internalFailure, "")) {
                 try await SQLiteKeyStore.open(path: path, logger: logger)
             }
-            try Self.setUserVersion(UInt8(SQLiteSchema.currentVersion), path: path)
+            try DatabaseFile.setUserVersion(UInt8(SQLiteSchema.currentVersion), path: path)
             let reopened = try await SQLiteKeyStore.open(path: path, logger: logger)
             let read = try await reopened.key(key.metadata.keyID)
             try await reopened.close()
             #expect(read == key)
-        }
-    }
-
-    @Test("a version-1 database migrates to version 2 on open, keeps its keys and gains aliases")
-    func migratesFromVersion1() async throws {
-        try await withTemporaryDirectory { directory in
-            let path = directory.appending(path: "keys.sqlite").path
-            let (key, version) = TestKeys.make(state: .disabled, tags: ["env": "prod"])
-            let verifier = TestKeys.randomBytes(32)
-            let old = try await SQLiteKeyStore.open(path: path, logger: logger, schemaVersion: 1)
-            try await old.createKey(key, firstVersion: version)
-            try await old.setRootKeyVerifier(verifier)
-            try await old.close()
-            #expect(try Self.userVersion(path) == 1)
-
-            let store = try await SQLiteKeyStore.open(path: path, logger: logger)
-            let alias = StoredAlias(name: "alias/migrated", targetKeyID: key.metadata.keyID)
-            do {
-                #expect(try await store.key(key.metadata.keyID) == key)
-                #expect(try await store.keyVersion(key.metadata.keyID, version: 1) == version)
-                #expect(try await store.rootKeyVerifier() == verifier)
-                try await store.createAlias(alias)
-                #expect(try await store.listAliases(targetKeyID: key.metadata.keyID, after: nil, limit: 10) == [alias])
-            } catch {
-                try? await store.close()
-                throw error
-            }
-            try await store.close()
-            #expect(try Self.userVersion(path) == 2)
-
-            let reopened = try await SQLiteKeyStore.open(path: path, logger: logger)
-            let read = try await reopened.alias(named: alias.name)
-            try await reopened.close()
-            #expect(read == alias)
         }
     }
 
@@ -132,23 +98,5 @@ struct SQLiteKeyStoreTests {
             let attributes = try FileManager.default.attributesOfItem(atPath: path)
             #expect((attributes[.posixPermissions] as? NSNumber)?.intValue == 0o640)
         }
-    }
-
-    private static func header(_ path: String) throws -> [UInt8] {
-        let handle = try FileHandle(forReadingFrom: URL(filePath: path))
-        defer { try? handle.close() }
-        return Array(try handle.read(upToCount: 100) ?? Data())
-    }
-
-    /// PRAGMA user_version, kept big-endian in bytes 60...63 of the file header.
-    private static func userVersion(_ path: String) throws -> Int {
-        try header(path)[60..<64].reduce(0) { $0 << 8 | Int($1) }
-    }
-
-    private static func setUserVersion(_ version: UInt8, path: String) throws {
-        let handle = try FileHandle(forUpdating: URL(filePath: path))
-        defer { try? handle.close() }
-        try handle.seek(toOffset: 60)
-        try handle.write(contentsOf: [0, 0, 0, version])
     }
 }

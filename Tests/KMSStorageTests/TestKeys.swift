@@ -9,13 +9,18 @@ enum TestKeys {
 
     static let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":"spiffe://test/owner","Action":"kms:*","Resource":"*"}]}"#
 
+    /// One day, in seconds.
+    static let day: TimeInterval = 86_400
+
     /// A key with version 1 and its wrapped version, with random wrapped material unless given.
     static func make(
         id: KeyID = .random(),
         description: String = "test key",
         state: KeyState = .enabled,
         tags: [String: String] = [:],
-        material: [UInt8] = randomBytes(60)
+        material: [UInt8] = randomBytes(60),
+        deletionDate: Date? = nil,
+        rotation: RotationSchedule? = nil
     ) -> (key: StoredKey, version: WrappedKeyVersion) {
         let metadata = KeyMetadata(
             keyID: id,
@@ -25,12 +30,35 @@ enum TestKeys {
             keyState: state,
             creationDate: creationDate,
             currentVersion: 1,
-            creator: Principal("spiffe://test/ns/payments/sa/creator")
+            creator: Principal("spiffe://test/ns/payments/sa/creator"),
+            deletionDate: deletionDate,
+            rotation: rotation
         )
         let version = WrappedKeyVersion(
             keyID: id, version: 1, wrappedMaterial: material, creationDate: creationDate.addingTimeInterval(0.000_001)
         )
         return (StoredKey(metadata: metadata, policy: policy, tags: tags), version)
+    }
+
+    /// A later version of a key, created `number` days after the key, with random wrapped
+    /// material unless given.
+    static func version(
+        _ number: KeyVersion,
+        of id: KeyID,
+        rotationType: RotationType = .onDemand,
+        isEnabled: Bool = true,
+        material: [UInt8] = randomBytes(60)
+    ) -> WrappedKeyVersion {
+        WrappedKeyVersion(
+            keyID: id, version: number, wrappedMaterial: material,
+            creationDate: creationDate.addingTimeInterval(Double(number) * day),
+            rotationType: rotationType, isEnabled: isEnabled
+        )
+    }
+
+    /// A rotation schedule whose next rotation is `days` days after the key's creation date.
+    static func schedule(period: Int = 365, nextInDays days: Double) -> RotationSchedule {
+        RotationSchedule(periodInDays: period, nextRotationDate: creationDate.addingTimeInterval(days * day))
     }
 
     static func randomBytes(_ count: Int) -> [UInt8] {
