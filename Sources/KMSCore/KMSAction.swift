@@ -31,13 +31,26 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case listKeyRotations = "kms:ListKeyRotations"
     case disableKeyVersion = "kms:DisableKeyVersion"
     case enableKeyVersion = "kms:EnableKeyVersion"
+    case createGrant = "kms:CreateGrant"
+    case listGrants = "kms:ListGrants"
+    case listRetirableGrants = "kms:ListRetirableGrants"
+    case retireGrant = "kms:RetireGrant"
+    case revokeGrant = "kms:RevokeGrant"
+    case explainAccess = "kms:ExplainAccess"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).
     public var isKeyAction: Bool {
         switch self {
-        case .createKey, .listKeys, .generateRandom, .listAliases: false
+        case .createKey, .listKeys, .generateRandom, .listAliases, .listRetirableGrants, .explainAccess: false
         default: true
         }
+    }
+}
+
+extension KMSAction {
+    /// The RPC name of the action (`Decrypt` for `kms:Decrypt`), as grants list operations.
+    public var rpcName: String {
+        String(rawValue.dropFirst("kms:".count))
     }
 }

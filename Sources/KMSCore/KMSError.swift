@@ -39,6 +39,8 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The operation does not fit the key's current state (for example cancelling a
         /// deletion that is not scheduled, or disabling the current version).
         public static let invalidState = Code("INVALID_STATE")
+        /// No grant has that id or token (or it was retired or revoked).
+        public static let grantNotFound = Code("GRANT_NOT_FOUND")
         /// No alias has that name.
         public static let aliasNotFound = Code("ALIAS_NOT_FOUND")
         /// The name is already in use (aliases).
@@ -51,7 +53,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
-            .invalidState, .internalFailure,
+            .invalidState, .grantNotFound, .internalFailure,
         ]
     }
 

@@ -33,6 +33,10 @@ public enum Limits {
     /// Automatic rotation period, in days; 0 in a request means `defaultRotationPeriodDays`.
     public static let rotationPeriodDays = 90...2560
     public static let defaultRotationPeriodDays = 365
+    /// Most grants on one key (as AWS KMS).
+    public static let maxGrantsPerKey = 50_000
+    /// Longest grant name, in characters.
+    public static let maxGrantNameCharacters = 256
     /// Longest alias name, `alias/` included, in characters.
     public static let maxAliasNameCharacters = 256
     /// Largest ciphertext blob Decrypt accepts, in bytes.

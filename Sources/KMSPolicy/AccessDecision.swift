@@ -34,18 +34,23 @@ public struct StatementReference: Sendable, Equatable, CustomStringConvertible {
     }
 }
 
-/// The outcome of evaluating a request against the key and server policies.
+/// The outcome of evaluating a request against the key and server policies and the key's
+/// grants.
 public enum AccessDecision: Sendable, Equatable {
     /// A statement allows the request and none denies it.
     case allowed(by: StatementReference)
-    /// A statement explicitly denies the request; this wins over any Allow.
+    /// No statement allows the request and none denies it, but the grant with this id does.
+    case allowedByGrant(grantID: String)
+    /// A statement explicitly denies the request; this wins over any Allow and any grant.
     case explicitDeny(by: StatementReference)
-    /// No statement allows the request (default deny).
+    /// No statement and no grant allows the request (default deny).
     case implicitDeny
 
-    /// Whether the request may proceed.
+    /// Whether the request may proceed: allowed by a statement or by a grant.
     public var isAllowed: Bool {
-        if case .allowed = self { return true }
-        return false
+        switch self {
+        case .allowed, .allowedByGrant: true
+        case .explicitDeny, .implicitDeny: false
+        }
     }
 }

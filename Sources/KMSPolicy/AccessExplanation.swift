@@ -1,10 +1,13 @@
-/// Every statement the engine considered for a request and why it did or did not apply;
-/// the data behind an "explain access" answer.
+/// Every statement and grant the engine considered for a request and why each did or did
+/// not apply; the data behind an "explain access" answer.
 public struct AccessExplanation: Sendable, Equatable {
     /// The decision, the same `PolicyEngine.decide` returns.
     public let decision: AccessDecision
     /// Every statement considered, key policy first, each in document order.
     public let statements: [StatementEvaluation]
+    /// Every grant of the request's key, in the order given; empty for actions that are
+    /// not about one key, which grants never allow.
+    public let grants: [GrantEvaluation]
 }
 
 /// How one statement fared against a request.

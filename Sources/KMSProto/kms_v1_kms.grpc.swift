@@ -429,6 +429,84 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "CreateGrant" metadata.
+        public enum CreateGrant: Sendable {
+            /// Request type for "CreateGrant".
+            public typealias Input = Kms_V1_CreateGrantRequest
+            /// Response type for "CreateGrant".
+            public typealias Output = Kms_V1_CreateGrantResponse
+            /// Descriptor for "CreateGrant".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "CreateGrant",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListGrants" metadata.
+        public enum ListGrants: Sendable {
+            /// Request type for "ListGrants".
+            public typealias Input = Kms_V1_ListGrantsRequest
+            /// Response type for "ListGrants".
+            public typealias Output = Kms_V1_ListGrantsResponse
+            /// Descriptor for "ListGrants".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListGrants",
+                type: .unary
+            )
+        }
+        /// Namespace for "ListRetirableGrants" metadata.
+        public enum ListRetirableGrants: Sendable {
+            /// Request type for "ListRetirableGrants".
+            public typealias Input = Kms_V1_ListRetirableGrantsRequest
+            /// Response type for "ListRetirableGrants".
+            public typealias Output = Kms_V1_ListRetirableGrantsResponse
+            /// Descriptor for "ListRetirableGrants".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListRetirableGrants",
+                type: .unary
+            )
+        }
+        /// Namespace for "RetireGrant" metadata.
+        public enum RetireGrant: Sendable {
+            /// Request type for "RetireGrant".
+            public typealias Input = Kms_V1_RetireGrantRequest
+            /// Response type for "RetireGrant".
+            public typealias Output = Kms_V1_RetireGrantResponse
+            /// Descriptor for "RetireGrant".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "RetireGrant",
+                type: .unary
+            )
+        }
+        /// Namespace for "RevokeGrant" metadata.
+        public enum RevokeGrant: Sendable {
+            /// Request type for "RevokeGrant".
+            public typealias Input = Kms_V1_RevokeGrantRequest
+            /// Response type for "RevokeGrant".
+            public typealias Output = Kms_V1_RevokeGrantResponse
+            /// Descriptor for "RevokeGrant".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "RevokeGrant",
+                type: .unary
+            )
+        }
+        /// Namespace for "ExplainAccess" metadata.
+        public enum ExplainAccess: Sendable {
+            /// Request type for "ExplainAccess".
+            public typealias Input = Kms_V1_ExplainAccessRequest
+            /// Response type for "ExplainAccess".
+            public typealias Output = Kms_V1_ExplainAccessResponse
+            /// Descriptor for "ExplainAccess".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ExplainAccess",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kms.v1.KeyManagementService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateKey.descriptor,
@@ -461,7 +539,13 @@ public enum Kms_V1_KeyManagementService: Sendable {
             RotateKeyOnDemand.descriptor,
             ListKeyRotations.descriptor,
             DisableKeyVersion.descriptor,
-            EnableKeyVersion.descriptor
+            EnableKeyVersion.descriptor,
+            CreateGrant.descriptor,
+            ListGrants.descriptor,
+            ListRetirableGrants.descriptor,
+            RetireGrant.descriptor,
+            RevokeGrant.descriptor,
+            ExplainAccess.descriptor
         ]
     }
 }
@@ -1053,6 +1137,116 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_EnableKeyVersionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyVersionResponse>
+
+        /// Handle the "CreateGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+        /// > The same name with the same parameters returns the same grant.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_CreateGrantRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_CreateGrantResponse` messages.
+        func createGrant(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_CreateGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CreateGrantResponse>
+
+        /// Handle the "ListGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants of a key (kms:ListGrants).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListGrantsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListGrantsResponse` messages.
+        func listGrants(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListGrantsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListGrantsResponse>
+
+        /// Handle the "ListRetirableGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListRetirableGrantsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListRetirableGrantsResponse` messages.
+        func listRetirableGrants(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListRetirableGrantsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListRetirableGrantsResponse>
+
+        /// Handle the "RetireGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_RetireGrantRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_RetireGrantResponse` messages.
+        func retireGrant(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_RetireGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RetireGrantResponse>
+
+        /// Handle the "RevokeGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by key administrators (kms:RevokeGrant).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_RevokeGrantRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_RevokeGrantResponse` messages.
+        func revokeGrant(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_RevokeGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RevokeGrantResponse>
+
+        /// Handle the "ExplainAccess" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether a principal may do an action on a key, and why: every statement and
+        /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ExplainAccessRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ExplainAccessResponse` messages.
+        func explainAccess(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ExplainAccessRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse>
     }
 
     /// Service protocol for the "kms.v1.KeyManagementService" service.
@@ -1628,6 +1822,116 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.ServerRequest<Kms_V1_EnableKeyVersionRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse>
+
+        /// Handle the "CreateGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+        /// > The same name with the same parameters returns the same grant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_CreateGrantResponse` message.
+        func createGrant(
+            request: GRPCCore.ServerRequest<Kms_V1_CreateGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_CreateGrantResponse>
+
+        /// Handle the "ListGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants of a key (kms:ListGrants).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListGrantsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListGrantsResponse` message.
+        func listGrants(
+            request: GRPCCore.ServerRequest<Kms_V1_ListGrantsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListGrantsResponse>
+
+        /// Handle the "ListRetirableGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListRetirableGrantsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListRetirableGrantsResponse` message.
+        func listRetirableGrants(
+            request: GRPCCore.ServerRequest<Kms_V1_ListRetirableGrantsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListRetirableGrantsResponse>
+
+        /// Handle the "RetireGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RetireGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_RetireGrantResponse` message.
+        func retireGrant(
+            request: GRPCCore.ServerRequest<Kms_V1_RetireGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_RetireGrantResponse>
+
+        /// Handle the "RevokeGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by key administrators (kms:RevokeGrant).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RevokeGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_RevokeGrantResponse` message.
+        func revokeGrant(
+            request: GRPCCore.ServerRequest<Kms_V1_RevokeGrantRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_RevokeGrantResponse>
+
+        /// Handle the "ExplainAccess" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether a principal may do an action on a key, and why: every statement and
+        /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ExplainAccessRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ExplainAccessResponse` message.
+        func explainAccess(
+            request: GRPCCore.ServerRequest<Kms_V1_ExplainAccessRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>
     }
 
     /// Simple service protocol for the "kms.v1.KeyManagementService" service.
@@ -2201,6 +2505,116 @@ extension Kms_V1_KeyManagementService {
             request: Kms_V1_EnableKeyVersionRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_EnableKeyVersionResponse
+
+        /// Handle the "CreateGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+        /// > The same name with the same parameters returns the same grant.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_CreateGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_CreateGrantResponse` to respond with.
+        func createGrant(
+            request: Kms_V1_CreateGrantRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_CreateGrantResponse
+
+        /// Handle the "ListGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants of a key (kms:ListGrants).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListGrantsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListGrantsResponse` to respond with.
+        func listGrants(
+            request: Kms_V1_ListGrantsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListGrantsResponse
+
+        /// Handle the "ListRetirableGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListRetirableGrantsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListRetirableGrantsResponse` to respond with.
+        func listRetirableGrants(
+            request: Kms_V1_ListRetirableGrantsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListRetirableGrantsResponse
+
+        /// Handle the "RetireGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_RetireGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_RetireGrantResponse` to respond with.
+        func retireGrant(
+            request: Kms_V1_RetireGrantRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_RetireGrantResponse
+
+        /// Handle the "RevokeGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by key administrators (kms:RevokeGrant).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_RevokeGrantRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_RevokeGrantResponse` to respond with.
+        func revokeGrant(
+            request: Kms_V1_RevokeGrantRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_RevokeGrantResponse
+
+        /// Handle the "ExplainAccess" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether a principal may do an action on a key, and why: every statement and
+        /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ExplainAccessRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ExplainAccessResponse` to respond with.
+        func explainAccess(
+            request: Kms_V1_ExplainAccessRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ExplainAccessResponse
     }
 }
 
@@ -2549,6 +2963,72 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.CreateGrant.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CreateGrantRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CreateGrantResponse>(),
+            handler: { request, context in
+                try await self.createGrant(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListGrants.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListGrantsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListGrantsResponse>(),
+            handler: { request, context in
+                try await self.listGrants(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListRetirableGrants.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListRetirableGrantsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListRetirableGrantsResponse>(),
+            handler: { request, context in
+                try await self.listRetirableGrants(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.RetireGrant.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RetireGrantRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RetireGrantResponse>(),
+            handler: { request, context in
+                try await self.retireGrant(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.RevokeGrant.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RevokeGrantRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RevokeGrantResponse>(),
+            handler: { request, context in
+                try await self.revokeGrant(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ExplainAccess.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ExplainAccessRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ExplainAccessResponse>(),
+            handler: { request, context in
+                try await self.explainAccess(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -2890,6 +3370,72 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_EnableKeyVersionResponse> {
         let response = try await self.enableKeyVersion(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func createGrant(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_CreateGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_CreateGrantResponse> {
+        let response = try await self.createGrant(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listGrants(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListGrantsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListGrantsResponse> {
+        let response = try await self.listGrants(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listRetirableGrants(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListRetirableGrantsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListRetirableGrantsResponse> {
+        let response = try await self.listRetirableGrants(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func retireGrant(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_RetireGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RetireGrantResponse> {
+        let response = try await self.retireGrant(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func revokeGrant(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_RevokeGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_RevokeGrantResponse> {
+        let response = try await self.revokeGrant(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func explainAccess(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ExplainAccessRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse> {
+        let response = try await self.explainAccess(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3296,6 +3842,84 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse> {
         return GRPCCore.ServerResponse<Kms_V1_EnableKeyVersionResponse>(
             message: try await self.enableKeyVersion(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func createGrant(
+        request: GRPCCore.ServerRequest<Kms_V1_CreateGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_CreateGrantResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_CreateGrantResponse>(
+            message: try await self.createGrant(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listGrants(
+        request: GRPCCore.ServerRequest<Kms_V1_ListGrantsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListGrantsResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListGrantsResponse>(
+            message: try await self.listGrants(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listRetirableGrants(
+        request: GRPCCore.ServerRequest<Kms_V1_ListRetirableGrantsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListRetirableGrantsResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListRetirableGrantsResponse>(
+            message: try await self.listRetirableGrants(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func retireGrant(
+        request: GRPCCore.ServerRequest<Kms_V1_RetireGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_RetireGrantResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_RetireGrantResponse>(
+            message: try await self.retireGrant(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func revokeGrant(
+        request: GRPCCore.ServerRequest<Kms_V1_RevokeGrantRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_RevokeGrantResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_RevokeGrantResponse>(
+            message: try await self.revokeGrant(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func explainAccess(
+        request: GRPCCore.ServerRequest<Kms_V1_ExplainAccessRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>(
+            message: try await self.explainAccess(
                 request: request.message,
                 context: context
             ),
@@ -4032,6 +4656,146 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_EnableKeyVersionResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_EnableKeyVersionResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "CreateGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+        /// > The same name with the same parameters returns the same grant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CreateGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CreateGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func createGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CreateGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CreateGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CreateGrantResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateGrantResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants of a key (kms:ListGrants).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListGrantsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListGrantsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListGrantsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listGrants<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListGrantsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListGrantsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListGrantsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListGrantsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListRetirableGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListRetirableGrantsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListRetirableGrantsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListRetirableGrantsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listRetirableGrants<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListRetirableGrantsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListRetirableGrantsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListRetirableGrantsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListRetirableGrantsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RetireGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RetireGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RetireGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RetireGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func retireGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RetireGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RetireGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RetireGrantResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RetireGrantResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "RevokeGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by key administrators (kms:RevokeGrant).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RevokeGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RevokeGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RevokeGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func revokeGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RevokeGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RevokeGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RevokeGrantResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RevokeGrantResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ExplainAccess" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether a principal may do an action on a key, and why: every statement and
+        /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ExplainAccessRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ExplainAccessRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ExplainAccessResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func explainAccess<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ExplainAccessRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ExplainAccessRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ExplainAccessResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -5112,6 +5876,212 @@ extension Kms_V1_KeyManagementService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "CreateGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+        /// > The same name with the same parameters returns the same grant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_CreateGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_CreateGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_CreateGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func createGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_CreateGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_CreateGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_CreateGrantResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateGrantResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.CreateGrant.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants of a key (kms:ListGrants).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListGrantsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListGrantsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListGrantsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listGrants<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListGrantsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListGrantsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListGrantsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListGrantsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListGrants.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListRetirableGrants" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListRetirableGrantsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListRetirableGrantsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListRetirableGrantsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listRetirableGrants<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListRetirableGrantsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListRetirableGrantsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListRetirableGrantsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListRetirableGrantsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListRetirableGrants.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RetireGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RetireGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RetireGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RetireGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func retireGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RetireGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RetireGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RetireGrantResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RetireGrantResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.RetireGrant.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "RevokeGrant" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Ends a grant; by key administrators (kms:RevokeGrant).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_RevokeGrantRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_RevokeGrantRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_RevokeGrantResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func revokeGrant<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_RevokeGrantRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_RevokeGrantRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_RevokeGrantResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RevokeGrantResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.RevokeGrant.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ExplainAccess" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Tells whether a principal may do an action on a key, and why: every statement and
+        /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ExplainAccessRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ExplainAccessRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ExplainAccessResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func explainAccess<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ExplainAccessRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ExplainAccessRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ExplainAccessResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ExplainAccess.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -6015,6 +6985,182 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_EnableKeyVersionRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_EnableKeyVersionResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+    /// > The same name with the same parameters returns the same grant.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_CreateGrantRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createGrant<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_CreateGrantRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.createGrant(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_CreateGrantRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_CreateGrantResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListGrants" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the grants of a key (kms:ListGrants).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListGrantsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGrants<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListGrantsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListGrantsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listGrants(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListGrantsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListGrantsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRetirableGrants" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListRetirableGrantsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRetirableGrants<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListRetirableGrantsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListRetirableGrantsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listRetirableGrants(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListRetirableGrantsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListRetirableGrantsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_RetireGrantRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireGrant<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_RetireGrantRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RetireGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.retireGrant(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RetireGrantRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RetireGrantResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RevokeGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a grant; by key administrators (kms:RevokeGrant).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_RevokeGrantRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revokeGrant<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_RevokeGrantRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RevokeGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.revokeGrant(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_RevokeGrantRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_RevokeGrantResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExplainAccess" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Tells whether a principal may do an action on a key, and why: every statement and
+    /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ExplainAccessRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func explainAccess<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ExplainAccessRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.explainAccess(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ExplainAccessRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ExplainAccessResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -7044,6 +8190,206 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.enableKeyVersion(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "CreateGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Gives a principal some operations on a key, within constraints (kms:CreateGrant).
+    /// > The same name with the same parameters returns the same grant.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func createGrant<Result>(
+        _ message: Kms_V1_CreateGrantRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_CreateGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_CreateGrantRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.createGrant(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListGrants" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the grants of a key (kms:ListGrants).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listGrants<Result>(
+        _ message: Kms_V1_ListGrantsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListGrantsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListGrantsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listGrants(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListRetirableGrants" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists the grants a principal may retire (kms:ListRetirableGrants, server policy).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listRetirableGrants<Result>(
+        _ message: Kms_V1_ListRetirableGrantsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListRetirableGrantsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListRetirableGrantsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listRetirableGrants(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RetireGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a grant; by its retiring principal or grantee, or by kms:RetireGrant.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func retireGrant<Result>(
+        _ message: Kms_V1_RetireGrantRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RetireGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_RetireGrantRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.retireGrant(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "RevokeGrant" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Ends a grant; by key administrators (kms:RevokeGrant).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func revokeGrant<Result>(
+        _ message: Kms_V1_RevokeGrantRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_RevokeGrantResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_RevokeGrantRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.revokeGrant(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ExplainAccess" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Tells whether a principal may do an action on a key, and why: every statement and
+    /// > grant considered, and for each condition whether it held (kms:ExplainAccess, server policy).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func explainAccess<Result>(
+        _ message: Kms_V1_ExplainAccessRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ExplainAccessRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.explainAccess(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -238,6 +238,48 @@ public nonisolated enum Kms_V1_RotationType: SwiftProtobuf.Enum, Swift.CaseItera
 
 }
 
+public nonisolated enum Kms_V1_AccessDecision: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case allow // = 1
+  case explicitDeny // = 2
+  case implicitDeny // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .allow
+    case 2: self = .explicitDeny
+    case 3: self = .implicitDeny
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .allow: return 1
+    case .explicitDeny: return 2
+    case .implicitDeny: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_AccessDecision] = [
+    .unspecified,
+    .allow,
+    .explicitDeny,
+    .implicitDeny,
+  ]
+
+}
+
 /// What the server knows about a key. Never contains key material.
 public nonisolated struct Kms_V1_KeyMetadata: Sendable {
   // SwiftProtobuf.Message conformance is added in an extension below. See the
@@ -640,6 +682,10 @@ public nonisolated struct Kms_V1_PutKeyPolicyRequest: Sendable {
 
   /// A JSON policy document of at most 32 KiB.
   public var policy: String = String()
+
+  /// Store the policy even if it would stop the caller from calling PutKeyPolicy on
+  /// this key again (otherwise refused with MALFORMED_POLICY).
+  public var bypassPolicyLockoutSafetyCheck: Bool = false
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -1229,6 +1275,348 @@ public nonisolated struct Kms_V1_EnableKeyVersionResponse: Sendable {
   public init() {}
 }
 
+/// Limits on the encryption context of the operations a grant allows.
+public nonisolated struct Kms_V1_GrantConstraints: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The request's encryption context must be exactly these pairs.
+  public var encryptionContextEquals: Dictionary<String,String> = [:]
+
+  /// The request's encryption context must contain these pairs (and may have more).
+  public var encryptionContextSubset: Dictionary<String,String> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_CreateGrantRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var granteePrincipal: String = String()
+
+  /// RPC names: Encrypt, Decrypt, GenerateDataKey, GenerateDataKeyWithoutPlaintext,
+  /// ReEncryptFrom, ReEncryptTo, DescribeKey, CreateGrant, RetireGrant.
+  public var operations: [String] = []
+
+  /// Optional: a principal who may retire the grant.
+  public var retiringPrincipal: String = String()
+
+  public var constraints: Kms_V1_GrantConstraints {
+    get {_constraints ?? Kms_V1_GrantConstraints()}
+    set {_constraints = newValue}
+  }
+  /// Returns true if `constraints` has been explicitly set.
+  public var hasConstraints: Bool {self._constraints != nil}
+  /// Clears the value of `constraints`. Subsequent reads from it will return its default value.
+  public mutating func clearConstraints() {self._constraints = nil}
+
+  /// Optional: makes CreateGrant idempotent. At most 256 characters of [A-Za-z0-9:/_-].
+  public var name: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _constraints: Kms_V1_GrantConstraints? = nil
+}
+
+public nonisolated struct Kms_V1_CreateGrantResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var grantID: String = String()
+
+  /// Identifies the grant to RetireGrant.
+  public var grantToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GrantListEntry: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var grantID: String = String()
+
+  public var name: String = String()
+
+  public var creationTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_creationTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_creationTime = newValue}
+  }
+  /// Returns true if `creationTime` has been explicitly set.
+  public var hasCreationTime: Bool {self._creationTime != nil}
+  /// Clears the value of `creationTime`. Subsequent reads from it will return its default value.
+  public mutating func clearCreationTime() {self._creationTime = nil}
+
+  public var granteePrincipal: String = String()
+
+  public var retiringPrincipal: String = String()
+
+  public var issuingPrincipal: String = String()
+
+  public var operations: [String] = []
+
+  public var constraints: Kms_V1_GrantConstraints {
+    get {_constraints ?? Kms_V1_GrantConstraints()}
+    set {_constraints = newValue}
+  }
+  /// Returns true if `constraints` has been explicitly set.
+  public var hasConstraints: Bool {self._constraints != nil}
+  /// Clears the value of `constraints`. Subsequent reads from it will return its default value.
+  public mutating func clearConstraints() {self._constraints = nil}
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _creationTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _constraints: Kms_V1_GrantConstraints? = nil
+}
+
+public nonisolated struct Kms_V1_ListGrantsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  /// Optional filters.
+  public var grantID: String = String()
+
+  public var granteePrincipal: String = String()
+
+  /// 1–1000; 0 means 100.
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ListGrantsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var grants: [Kms_V1_GrantListEntry] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ListRetirableGrantsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var retiringPrincipal: String = String()
+
+  public var pageSize: Int32 = 0
+
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ListRetirableGrantsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var grants: [Kms_V1_GrantListEntry] = []
+
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_RetireGrantRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// With grant_id; not needed with grant_token.
+  public var keyID: String = String()
+
+  public var grantID: String = String()
+
+  public var grantToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_RetireGrantResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_RevokeGrantRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var grantID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_RevokeGrantResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ExplainAccessRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The principal to explain for (not necessarily the caller).
+  public var principal: String = String()
+
+  /// A policy action name, e.g. "kms:Decrypt".
+  public var action: String = String()
+
+  /// Empty for actions that are not about one key.
+  public var keyID: String = String()
+
+  public var encryptionContext: Dictionary<String,String> = [:]
+
+  /// The source IP to assume; empty for none.
+  public var sourceIp: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ConditionExplanation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// e.g. "StringEquals".
+  public var `operator`: String = String()
+
+  /// e.g. "kms:EncryptionContext:tenant".
+  public var key: String = String()
+
+  public var held: Bool = false
+
+  /// Why, e.g. `kms:EncryptionContext:tenant is "globex"; StringEquals ["acme"] fails`.
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_StatementExplanation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// "key" or "server".
+  public var policy: String = String()
+
+  public var index: Int32 = 0
+
+  public var sid: String = String()
+
+  /// "Allow" or "Deny".
+  public var effect: String = String()
+
+  public var principalMatched: Bool = false
+
+  public var actionMatched: Bool = false
+
+  public var resourceMatched: Bool = false
+
+  public var conditions: [Kms_V1_ConditionExplanation] = []
+
+  /// Whether the statement applied to the request (everything matched and every condition held).
+  public var applies: Bool = false
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GrantExplanation: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var grantID: String = String()
+
+  public var name: String = String()
+
+  public var applies: Bool = false
+
+  public var reason: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_ExplainAccessResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var decision: Kms_V1_AccessDecision = .unspecified
+
+  public var statements: [Kms_V1_StatementExplanation] = []
+
+  public var grants: [Kms_V1_GrantExplanation] = []
+
+  /// One sentence: which statement or grant decided, or that nothing allowed.
+  public var summary: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kms.v1"
@@ -1251,6 +1639,10 @@ nonisolated extension Kms_V1_DataKeySpec: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Kms_V1_RotationType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROTATION_TYPE_UNSPECIFIED\0\u{1}ROTATION_TYPE_AUTOMATIC\0\u{1}ROTATION_TYPE_ON_DEMAND\0")
+}
+
+nonisolated extension Kms_V1_AccessDecision: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ACCESS_DECISION_UNSPECIFIED\0\u{1}ACCESS_DECISION_ALLOW\0\u{1}ACCESS_DECISION_EXPLICIT_DENY\0\u{1}ACCESS_DECISION_IMPLICIT_DENY\0")
 }
 
 nonisolated extension Kms_V1_KeyMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
@@ -2102,7 +2494,7 @@ nonisolated extension Kms_V1_GetKeyPolicyResponse: SwiftProtobuf.Message, SwiftP
 
 nonisolated extension Kms_V1_PutKeyPolicyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".PutKeyPolicyRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}policy\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}policy\0\u{3}bypass_policy_lockout_safety_check\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2112,6 +2504,7 @@ nonisolated extension Kms_V1_PutKeyPolicyRequest: SwiftProtobuf.Message, SwiftPr
       switch fieldNumber {
       case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.policy) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.bypassPolicyLockoutSafetyCheck) }()
       default: break
       }
     }
@@ -2124,12 +2517,16 @@ nonisolated extension Kms_V1_PutKeyPolicyRequest: SwiftProtobuf.Message, SwiftPr
     if !self.policy.isEmpty {
       try visitor.visitSingularStringField(value: self.policy, fieldNumber: 2)
     }
+    if self.bypassPolicyLockoutSafetyCheck != false {
+      try visitor.visitSingularBoolField(value: self.bypassPolicyLockoutSafetyCheck, fieldNumber: 3)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
   public static func ==(lhs: Kms_V1_PutKeyPolicyRequest, rhs: Kms_V1_PutKeyPolicyRequest) -> Bool {
     if lhs.keyID != rhs.keyID {return false}
     if lhs.policy != rhs.policy {return false}
+    if lhs.bypassPolicyLockoutSafetyCheck != rhs.bypassPolicyLockoutSafetyCheck {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3403,6 +3800,737 @@ nonisolated extension Kms_V1_EnableKeyVersionResponse: SwiftProtobuf.Message, Sw
   }
 
   public static func ==(lhs: Kms_V1_EnableKeyVersionResponse, rhs: Kms_V1_EnableKeyVersionResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GrantConstraints: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GrantConstraints"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}encryption_context_equals\0\u{3}encryption_context_subset\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContextEquals) }()
+      case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContextSubset) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.encryptionContextEquals.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContextEquals, fieldNumber: 1)
+    }
+    if !self.encryptionContextSubset.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContextSubset, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GrantConstraints, rhs: Kms_V1_GrantConstraints) -> Bool {
+    if lhs.encryptionContextEquals != rhs.encryptionContextEquals {return false}
+    if lhs.encryptionContextSubset != rhs.encryptionContextSubset {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_CreateGrantRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateGrantRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}grantee_principal\0\u{1}operations\0\u{3}retiring_principal\0\u{1}constraints\0\u{1}name\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.granteePrincipal) }()
+      case 3: try { try decoder.decodeRepeatedStringField(value: &self.operations) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.retiringPrincipal) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._constraints) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.granteePrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.granteePrincipal, fieldNumber: 2)
+    }
+    if !self.operations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.operations, fieldNumber: 3)
+    }
+    if !self.retiringPrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.retiringPrincipal, fieldNumber: 4)
+    }
+    try { if let v = self._constraints {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_CreateGrantRequest, rhs: Kms_V1_CreateGrantRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.granteePrincipal != rhs.granteePrincipal {return false}
+    if lhs.operations != rhs.operations {return false}
+    if lhs.retiringPrincipal != rhs.retiringPrincipal {return false}
+    if lhs._constraints != rhs._constraints {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_CreateGrantResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".CreateGrantResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grant_id\0\u{3}grant_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.grantToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 1)
+    }
+    if !self.grantToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_CreateGrantResponse, rhs: Kms_V1_CreateGrantResponse) -> Bool {
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.grantToken != rhs.grantToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GrantListEntry: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GrantListEntry"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}grant_id\0\u{1}name\0\u{3}creation_time\0\u{3}grantee_principal\0\u{3}retiring_principal\0\u{3}issuing_principal\0\u{1}operations\0\u{1}constraints\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 4: try { try decoder.decodeSingularMessageField(value: &self._creationTime) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.granteePrincipal) }()
+      case 6: try { try decoder.decodeSingularStringField(value: &self.retiringPrincipal) }()
+      case 7: try { try decoder.decodeSingularStringField(value: &self.issuingPrincipal) }()
+      case 8: try { try decoder.decodeRepeatedStringField(value: &self.operations) }()
+      case 9: try { try decoder.decodeSingularMessageField(value: &self._constraints) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 2)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 3)
+    }
+    try { if let v = self._creationTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 4)
+    } }()
+    if !self.granteePrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.granteePrincipal, fieldNumber: 5)
+    }
+    if !self.retiringPrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.retiringPrincipal, fieldNumber: 6)
+    }
+    if !self.issuingPrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.issuingPrincipal, fieldNumber: 7)
+    }
+    if !self.operations.isEmpty {
+      try visitor.visitRepeatedStringField(value: self.operations, fieldNumber: 8)
+    }
+    try { if let v = self._constraints {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
+    } }()
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GrantListEntry, rhs: Kms_V1_GrantListEntry) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs._creationTime != rhs._creationTime {return false}
+    if lhs.granteePrincipal != rhs.granteePrincipal {return false}
+    if lhs.retiringPrincipal != rhs.retiringPrincipal {return false}
+    if lhs.issuingPrincipal != rhs.issuingPrincipal {return false}
+    if lhs.operations != rhs.operations {return false}
+    if lhs._constraints != rhs._constraints {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListGrantsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListGrantsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}grant_id\0\u{3}grantee_principal\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.granteePrincipal) }()
+      case 4: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 2)
+    }
+    if !self.granteePrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.granteePrincipal, fieldNumber: 3)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 4)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListGrantsRequest, rhs: Kms_V1_ListGrantsRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.granteePrincipal != rhs.granteePrincipal {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListGrantsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListGrantsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}grants\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.grants) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grants.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.grants, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListGrantsResponse, rhs: Kms_V1_ListGrantsResponse) -> Bool {
+    if lhs.grants != rhs.grants {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListRetirableGrantsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRetirableGrantsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}retiring_principal\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.retiringPrincipal) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.retiringPrincipal.isEmpty {
+      try visitor.visitSingularStringField(value: self.retiringPrincipal, fieldNumber: 1)
+    }
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 2)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListRetirableGrantsRequest, rhs: Kms_V1_ListRetirableGrantsRequest) -> Bool {
+    if lhs.retiringPrincipal != rhs.retiringPrincipal {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListRetirableGrantsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListRetirableGrantsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}grants\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.grants) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grants.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.grants, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListRetirableGrantsResponse, rhs: Kms_V1_ListRetirableGrantsResponse) -> Bool {
+    if lhs.grants != rhs.grants {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_RetireGrantRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RetireGrantRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}grant_id\0\u{3}grant_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.grantToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 2)
+    }
+    if !self.grantToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantToken, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_RetireGrantRequest, rhs: Kms_V1_RetireGrantRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.grantToken != rhs.grantToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_RetireGrantResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RetireGrantResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_RetireGrantResponse, rhs: Kms_V1_RetireGrantResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_RevokeGrantRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevokeGrantRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}grant_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_RevokeGrantRequest, rhs: Kms_V1_RevokeGrantRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_RevokeGrantResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".RevokeGrantResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap()
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    // Load everything into unknown fields
+    while try decoder.nextFieldNumber() != nil {}
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_RevokeGrantResponse, rhs: Kms_V1_RevokeGrantResponse) -> Bool {
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ExplainAccessRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExplainAccessRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}principal\0\u{1}action\0\u{3}key_id\0\u{3}encryption_context\0\u{3}source_ip\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.principal) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 4: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContext) }()
+      case 5: try { try decoder.decodeSingularStringField(value: &self.sourceIp) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.principal.isEmpty {
+      try visitor.visitSingularStringField(value: self.principal, fieldNumber: 1)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 2)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 3)
+    }
+    if !self.encryptionContext.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContext, fieldNumber: 4)
+    }
+    if !self.sourceIp.isEmpty {
+      try visitor.visitSingularStringField(value: self.sourceIp, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ExplainAccessRequest, rhs: Kms_V1_ExplainAccessRequest) -> Bool {
+    if lhs.principal != rhs.principal {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.encryptionContext != rhs.encryptionContext {return false}
+    if lhs.sourceIp != rhs.sourceIp {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ConditionExplanation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ConditionExplanation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}operator\0\u{1}key\0\u{1}held\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.`operator`) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.key) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.held) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.`operator`.isEmpty {
+      try visitor.visitSingularStringField(value: self.`operator`, fieldNumber: 1)
+    }
+    if !self.key.isEmpty {
+      try visitor.visitSingularStringField(value: self.key, fieldNumber: 2)
+    }
+    if self.held != false {
+      try visitor.visitSingularBoolField(value: self.held, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ConditionExplanation, rhs: Kms_V1_ConditionExplanation) -> Bool {
+    if lhs.`operator` != rhs.`operator` {return false}
+    if lhs.key != rhs.key {return false}
+    if lhs.held != rhs.held {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_StatementExplanation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".StatementExplanation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}policy\0\u{1}index\0\u{1}sid\0\u{1}effect\0\u{3}principal_matched\0\u{3}action_matched\0\u{3}resource_matched\0\u{1}conditions\0\u{1}applies\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.policy) }()
+      case 2: try { try decoder.decodeSingularInt32Field(value: &self.index) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.sid) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.effect) }()
+      case 5: try { try decoder.decodeSingularBoolField(value: &self.principalMatched) }()
+      case 6: try { try decoder.decodeSingularBoolField(value: &self.actionMatched) }()
+      case 7: try { try decoder.decodeSingularBoolField(value: &self.resourceMatched) }()
+      case 8: try { try decoder.decodeRepeatedMessageField(value: &self.conditions) }()
+      case 9: try { try decoder.decodeSingularBoolField(value: &self.applies) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.policy.isEmpty {
+      try visitor.visitSingularStringField(value: self.policy, fieldNumber: 1)
+    }
+    if self.index != 0 {
+      try visitor.visitSingularInt32Field(value: self.index, fieldNumber: 2)
+    }
+    if !self.sid.isEmpty {
+      try visitor.visitSingularStringField(value: self.sid, fieldNumber: 3)
+    }
+    if !self.effect.isEmpty {
+      try visitor.visitSingularStringField(value: self.effect, fieldNumber: 4)
+    }
+    if self.principalMatched != false {
+      try visitor.visitSingularBoolField(value: self.principalMatched, fieldNumber: 5)
+    }
+    if self.actionMatched != false {
+      try visitor.visitSingularBoolField(value: self.actionMatched, fieldNumber: 6)
+    }
+    if self.resourceMatched != false {
+      try visitor.visitSingularBoolField(value: self.resourceMatched, fieldNumber: 7)
+    }
+    if !self.conditions.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.conditions, fieldNumber: 8)
+    }
+    if self.applies != false {
+      try visitor.visitSingularBoolField(value: self.applies, fieldNumber: 9)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_StatementExplanation, rhs: Kms_V1_StatementExplanation) -> Bool {
+    if lhs.policy != rhs.policy {return false}
+    if lhs.index != rhs.index {return false}
+    if lhs.sid != rhs.sid {return false}
+    if lhs.effect != rhs.effect {return false}
+    if lhs.principalMatched != rhs.principalMatched {return false}
+    if lhs.actionMatched != rhs.actionMatched {return false}
+    if lhs.resourceMatched != rhs.resourceMatched {return false}
+    if lhs.conditions != rhs.conditions {return false}
+    if lhs.applies != rhs.applies {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GrantExplanation: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GrantExplanation"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}grant_id\0\u{1}name\0\u{1}applies\0\u{1}reason\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.grantID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.name) }()
+      case 3: try { try decoder.decodeSingularBoolField(value: &self.applies) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.reason) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.grantID.isEmpty {
+      try visitor.visitSingularStringField(value: self.grantID, fieldNumber: 1)
+    }
+    if !self.name.isEmpty {
+      try visitor.visitSingularStringField(value: self.name, fieldNumber: 2)
+    }
+    if self.applies != false {
+      try visitor.visitSingularBoolField(value: self.applies, fieldNumber: 3)
+    }
+    if !self.reason.isEmpty {
+      try visitor.visitSingularStringField(value: self.reason, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GrantExplanation, rhs: Kms_V1_GrantExplanation) -> Bool {
+    if lhs.grantID != rhs.grantID {return false}
+    if lhs.name != rhs.name {return false}
+    if lhs.applies != rhs.applies {return false}
+    if lhs.reason != rhs.reason {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ExplainAccessResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ExplainAccessResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}decision\0\u{1}statements\0\u{1}grants\0\u{1}summary\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularEnumField(value: &self.decision) }()
+      case 2: try { try decoder.decodeRepeatedMessageField(value: &self.statements) }()
+      case 3: try { try decoder.decodeRepeatedMessageField(value: &self.grants) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.summary) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.decision != .unspecified {
+      try visitor.visitSingularEnumField(value: self.decision, fieldNumber: 1)
+    }
+    if !self.statements.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.statements, fieldNumber: 2)
+    }
+    if !self.grants.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.grants, fieldNumber: 3)
+    }
+    if !self.summary.isEmpty {
+      try visitor.visitSingularStringField(value: self.summary, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ExplainAccessResponse, rhs: Kms_V1_ExplainAccessResponse) -> Bool {
+    if lhs.decision != rhs.decision {return false}
+    if lhs.statements != rhs.statements {return false}
+    if lhs.grants != rhs.grants {return false}
+    if lhs.summary != rhs.summary {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

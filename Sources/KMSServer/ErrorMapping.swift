@@ -11,7 +11,7 @@ enum ErrorMapping {
     /// The gRPC status code of each error code.
     static func statusCode(of code: KMSError.Code) -> RPCError.Code {
         switch code {
-        case .keyNotFound, .aliasNotFound, .keyVersionNotFound: .notFound
+        case .keyNotFound, .aliasNotFound, .keyVersionNotFound, .grantNotFound: .notFound
         case .alreadyExists: .alreadyExists
         case .keyDisabled, .keyPendingDeletion, .keyDestroyed, .keyVersionDisabled, .invalidState: .failedPrecondition
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument

@@ -44,7 +44,12 @@ extension KeyManagementGRPCService {
 
     func putKeyPolicy(request: Kms_V1_PutKeyPolicyRequest, context: ServerContext) async throws -> Kms_V1_PutKeyPolicyResponse {
         try await handle { caller throws(KMSError) in
-            try await service.putKeyPolicy(keyID: request.keyID, policy: request.policy, context: caller)
+            try await service.putKeyPolicy(
+                keyID: request.keyID,
+                policy: request.policy,
+                bypassPolicyLockoutSafetyCheck: request.bypassPolicyLockoutSafetyCheck,
+                context: caller
+            )
             return Kms_V1_PutKeyPolicyResponse()
         }
     }

@@ -50,6 +50,12 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.ListKeyRotations.descriptor, limit: limit, service.listKeyRotations)
         router.register(Method.DisableKeyVersion.descriptor, limit: limit, service.disableKeyVersion)
         router.register(Method.EnableKeyVersion.descriptor, limit: limit, service.enableKeyVersion)
+        router.register(Method.CreateGrant.descriptor, limit: limit, service.createGrant)
+        router.register(Method.ListGrants.descriptor, limit: limit, service.listGrants)
+        router.register(Method.ListRetirableGrants.descriptor, limit: limit, service.listRetirableGrants)
+        router.register(Method.RetireGrant.descriptor, limit: limit, service.retireGrant)
+        router.register(Method.RevokeGrant.descriptor, limit: limit, service.revokeGrant)
+        router.register(Method.ExplainAccess.descriptor, limit: limit, service.explainAccess)
     }
 }
 

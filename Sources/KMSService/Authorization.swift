@@ -4,9 +4,9 @@ import KMSPolicy
 extension KeyManagementService {
     /// Asks the policy engine whether the caller may perform `action`.
     ///
-    /// Key actions are decided by the key's policy and the server policy together;
-    /// other actions by the server policy alone. `alias` is the alias the request named
-    /// the key by (`kms:RequestAlias`), `nil` when it gave the key id.
+    /// Key actions are decided by the key's policy, the server policy and the key's live
+    /// grants together; other actions by the server policy alone. `alias` is the alias the
+    /// request named the key by (`kms:RequestAlias`), `nil` when it gave the key id.
     ///
     /// - Throws: `.accessDenied`, naming the principal, action and key.
     func authorize(
@@ -16,22 +16,45 @@ extension KeyManagementService {
         context: RequestContext,
         encryptionContext: EncryptionContext = .empty
     ) throws(KMSError) {
-        let request = AccessRequest(
-            principal: context.principal,
+        let request = accessRequest(
+            action, on: key, via: alias, principal: context.principal, sourceIP: context.sourceIP,
+            encryptionContext: encryptionContext
+        )
+        try authorize(request, on: key)
+    }
+
+    /// Decides a prepared request against the key's policy and grants and the server policy.
+    ///
+    /// - Throws: `.accessDenied`, naming the principal, action and key.
+    func authorize(_ request: AccessRequest, on key: CachedKey?) throws(KMSError) {
+        let decision = PolicyEngine.decide(request, keyPolicy: key?.policy, serverPolicy: serverPolicy, grants: key?.grants ?? [])
+        guard decision.isAllowed else {
+            let target = key.map { " on key \($0.id)" } ?? ""
+            let why = if case .explicitDeny = decision { "an explicit Deny applies" } else { "no policy or grant allows it" }
+            throw KMSError(.accessDenied, "\(request.principal) is not allowed \(request.action.rawValue)\(target): \(why)")
+        }
+    }
+
+    /// The request the policy engine decides: who asks for `action` on `key`, with the
+    /// values condition keys read, at the service's current time.
+    func accessRequest(
+        _ action: KMSAction,
+        on key: CachedKey?,
+        via alias: String?,
+        principal: Principal,
+        sourceIP: String?,
+        encryptionContext: EncryptionContext = .empty
+    ) -> AccessRequest {
+        AccessRequest(
+            principal: principal,
             action: action,
             keyID: key?.id,
             keySpec: key?.metadata.keySpec,
             keyUsage: key?.metadata.keyUsage,
             encryptionContext: encryptionContext,
-            sourceIP: context.sourceIP,
+            sourceIP: sourceIP,
             requestAlias: alias,
             currentTime: clock()
         )
-        let decision = PolicyEngine.decide(request, keyPolicy: key?.policy, serverPolicy: serverPolicy)
-        guard case .allowed = decision else {
-            let target = key.map { " on key \($0.id)" } ?? ""
-            let why = if case .explicitDeny = decision { "an explicit Deny applies" } else { "no policy allows it" }
-            throw KMSError(.accessDenied, "\(context.principal) is not allowed \(action.rawValue)\(target): \(why)")
-        }
     }
 }

@@ -3,10 +3,13 @@ import KMSCrypto
 import KMSPolicy
 import KMSStorage
 
-/// A key as the service uses it: stored record, compiled policy and unwrapped versions.
+/// A key as the service uses it: stored record, compiled policy, live grants and
+/// unwrapped versions. Every grant change invalidates the entry, so authorization never
+/// sees a retired or revoked grant.
 struct CachedKey: Sendable {
     var stored: StoredKey
     var policy: CompiledPolicy
+    var grants: [Grant] = []
     var materials: [KeyVersion: KeyMaterial] = [:]
 
     var metadata: KeyMetadata { stored.metadata }

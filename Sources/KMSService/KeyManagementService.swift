@@ -57,7 +57,7 @@ public final class KeyManagementService: Sendable {
         }
     }
 
-    /// Loads a key, from the cache when warm.
+    /// Loads a key with its live grants, from the cache when warm.
     ///
     /// - Throws: `.keyNotFound` when no key has that id.
     func loadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
@@ -73,7 +73,8 @@ public final class KeyManagementService: Sendable {
             logger.error("stored key policy does not compile", metadata: ["key_id": "\(id)", "error": "\(error)"])
             throw KMSError(.internalFailure, "the policy stored for key \(id) is unreadable; see the server log")
         }
-        let key = CachedKey(stored: stored, policy: policy)
+        let grants = try await storage("load grants") { try await store.grants(of: id) }
+        let key = CachedKey(stored: stored, policy: policy, grants: grants)
         cache.put(key, readAt: token)
         return key
     }

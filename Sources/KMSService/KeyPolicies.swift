@@ -14,13 +14,23 @@ extension KeyManagementService {
     /// Replaces a key's policy document (`kms:PutKeyPolicy`). The new policy applies
     /// to every request that starts after this returns.
     ///
+    /// Unless `bypassPolicyLockoutSafetyCheck` is set, a policy that would stop the caller
+    /// from calling PutKeyPolicy on the key again is refused.
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.limitExceeded`,
-    ///   `.malformedPolicy`.
-    public func putKeyPolicy(keyID raw: String, policy: String, context: RequestContext) async throws(KMSError) {
+    ///   `.malformedPolicy` for an invalid document or one that would lock the caller out.
+    public func putKeyPolicy(
+        keyID raw: String,
+        policy: String,
+        bypassPolicyLockoutSafetyCheck: Bool = false,
+        context: RequestContext
+    ) async throws(KMSError) {
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.putKeyPolicy, on: key, via: alias, context: context)
         guard !policy.isEmpty else { throw KMSError(.validation, "policy is required") }
-        _ = try CompiledPolicy.compile(policy)
+        let compiled = try CompiledPolicy.compile(policy)
+        if !bypassPolicyLockoutSafetyCheck {
+            try checkPolicyLockout(compiled, on: key, via: alias, context: context)
+        }
         try await storage("update policy") { try await store.updatePolicy(key.id, policy: policy) }
         cache.invalidate(key.id)
         logger.info("key policy replaced", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])

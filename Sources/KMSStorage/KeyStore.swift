@@ -2,7 +2,7 @@ import Foundation
 import KMSCore
 
 /// Durable storage for keys (metadata, policy, tags and each version's wrapped key
-/// material) and for the aliases that point at them.
+/// material), for the aliases that point at them and for the grants on them.
 ///
 /// A key store holds key material only as opaque bytes wrapped (encrypted) under the root key;
 /// it never sees a plaintext key. Every implementation passes the same conformance test suite.
@@ -215,6 +215,75 @@ public protocol KeyStore: Sendable {
     ///   when the key has no such version, `.invalidState` when asked to disable the key's
     ///   current version, `.internalFailure` when the database fails.
     func setVersionEnabled(_ id: KeyID, version: KeyVersion, enabled: Bool) async throws(KMSError)
+
+    /// Stores a new grant on an existing key (in any state).
+    ///
+    /// The grant is stored exactly as given: its id, token, operations (in their order) and
+    /// constraints come back unchanged. Grants are deleted together with their key.
+    ///
+    /// - Throws: `KMSError` `.keyNotFound` when no key has `grant.keyID`, `.alreadyExists`
+    ///   when a grant has that id or that token, `.limitExceeded` when the key already has
+    ///   `Limits.maxGrantsPerKey` grants, `.validation` when a text field contains a NUL
+    ///   character or the date is out of range (nothing is stored then), `.internalFailure`
+    ///   when the database fails.
+    func createGrant(_ grant: Grant) async throws(KMSError)
+
+    /// Reads every live (not retired or revoked) grant of a key, in creation order. A
+    /// destroyed key keeps its grants; a key that does not exist has none.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func grants(of keyID: KeyID) async throws(KMSError) -> [Grant]
+
+    /// Reads the grant with that id.
+    ///
+    /// - Returns: The grant, or `nil` when no grant has that id.
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func grant(id: String) async throws(KMSError) -> Grant?
+
+    /// Reads the grant with that token.
+    ///
+    /// - Returns: The grant, or `nil` when no grant has that token.
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func grant(token: String) async throws(KMSError) -> Grant?
+
+    /// Reads the grants of a key that have that name, in creation order; for idempotent
+    /// CreateGrant. Names are case-sensitive.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func grant(named name: String, keyID: KeyID) async throws(KMSError) -> [Grant]
+
+    /// Deletes a grant (retire or revoke).
+    ///
+    /// - Returns: Whether a grant had that id; `false` (and nothing changes) when none had.
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func deleteGrant(id: String) async throws(KMSError) -> Bool
+
+    /// Lists the grants of a key in ascending byte order of their UTF-8 grant ids.
+    ///
+    /// - Parameters:
+    ///   - keyID: The key; a key that does not exist has no grants.
+    ///   - grantID: Lists only the grant with this id; `nil` lists all.
+    ///   - grantee: Lists only grants whose grantee is exactly this principal; `nil` lists all.
+    ///   - after: An exclusive cursor: only grants whose id sorts after it are listed; `nil`
+    ///     starts at the first grant. Pass the last id of one page to get the next page.
+    ///   - limit: The most grants to return; at least 1.
+    /// - Returns: At most `limit` grants; fewer only when no more grants follow.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1, `.internalFailure`
+    ///   when the database fails.
+    func listGrants(
+        keyID: KeyID, grantID: String?, grantee: Principal?, after: String?, limit: Int
+    ) async throws(KMSError) -> [Grant]
+
+    /// Lists the grants, of every key, whose retiring principal is exactly
+    /// `retiringPrincipal`, in ascending byte order of their UTF-8 grant ids.
+    ///
+    /// - Parameters:
+    ///   - after: An exclusive cursor, as in `listGrants`.
+    ///   - limit: The most grants to return; at least 1.
+    /// - Returns: At most `limit` grants; fewer only when no more grants follow.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1, `.internalFailure`
+    ///   when the database fails.
+    func listRetirableGrants(retiringPrincipal: Principal, after: String?, limit: Int) async throws(KMSError) -> [Grant]
 
     /// Reads the root key verifier: bytes that let the server check at start-up that it was
     /// given the same root key the stored material was wrapped under.

@@ -73,6 +73,31 @@ enum SQLiteSchema {
             "ALTER TABLE key_versions ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1 CHECK (enabled IN (0, 1))",
             "PRAGMA user_version = 3",
         ],
+        [
+            // Grants: `seq` keeps creation order; operations are a JSON array of action raw
+            // values, constraints JSON objects of context key to value ('{}' for no limit).
+            """
+            CREATE TABLE grants (
+                seq INTEGER PRIMARY KEY NOT NULL,
+                grant_id TEXT NOT NULL UNIQUE,
+                key_id TEXT NOT NULL REFERENCES keys (key_id) ON DELETE CASCADE,
+                name TEXT,
+                creation_date INTEGER NOT NULL,
+                grantee_principal TEXT NOT NULL,
+                retiring_principal TEXT,
+                issuing_principal TEXT NOT NULL,
+                operations TEXT NOT NULL CHECK (json_valid(operations)),
+                context_equals TEXT NOT NULL CHECK (json_valid(context_equals)),
+                context_subset TEXT NOT NULL CHECK (json_valid(context_subset)),
+                token TEXT NOT NULL UNIQUE
+            ) STRICT
+            """,
+            "CREATE INDEX grants_by_key ON grants (key_id, seq)",
+            "CREATE INDEX grants_by_key_and_id ON grants (key_id, grant_id)",
+            "CREATE INDEX grants_by_name ON grants (key_id, name, seq) WHERE name IS NOT NULL",
+            "CREATE INDEX grants_by_retiring_principal ON grants (retiring_principal, grant_id) WHERE retiring_principal IS NOT NULL",
+            "PRAGMA user_version = 4",
+        ],
     ]
 
     /// The schema version this code reads and writes.

@@ -26,6 +26,7 @@ struct KMSCtl: AsyncParsableCommand {
             DisableKeyVersion.self, EnableKeyVersion.self,
             CreateAlias.self, UpdateAlias.self, DeleteAlias.self, ListAliases.self,
             GetKeyPolicy.self, PutKeyPolicy.self,
+            CreateGrant.self, ListGrants.self, ListRetirableGrants.self, RetireGrant.self, RevokeGrant.self,
             PolicyGroup.self,
             GetCallerIdentity.self, Health.self,
             Envelope.self,

@@ -1,12 +1,12 @@
 import ArgumentParser
 import KMSPolicy
 
-/// `kmsctl policy`: offline work on policy documents.
+/// `kmsctl policy`: work on policy documents, offline (`validate`) or on the server (`explain`).
 struct PolicyGroup: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "policy",
-        abstract: "Work on policy documents offline.",
-        subcommands: [ValidatePolicy.self]
+        abstract: "Validate policy documents offline; explain the server's decisions.",
+        subcommands: [ValidatePolicy.self, ExplainPolicy.self]
     )
 }
 

@@ -2,38 +2,53 @@ import KMSCore
 import KMSPolicy
 import Testing
 
-/// The decision a case expects, naming the deciding statement by policy and index.
+/// The decision a case expects, naming the deciding statement by policy and index, or the
+/// deciding grant by id.
 enum ExpectedDecision: Sendable, Equatable {
     case allowed(PolicySource, Int)
+    case grant(String)
     case denied(PolicySource, Int)
     case implicitDeny
 
     init(_ decision: AccessDecision) {
         switch decision {
         case .allowed(let by): self = .allowed(by.policy, by.index)
+        case .allowedByGrant(let grantID): self = .grant(grantID)
         case .explicitDeny(let by): self = .denied(by.policy, by.index)
         case .implicitDeny: self = .implicitDeny
         }
     }
+
+    /// Whether the request may proceed.
+    var isAllowed: Bool {
+        switch self {
+        case .allowed, .grant: true
+        case .denied, .implicitDeny: false
+        }
+    }
 }
 
-/// A key policy and a server policy (either may be absent), a request, and the decision.
+/// A key policy and a server policy (either may be absent), the key's grants, a request,
+/// and the decision.
 struct DecisionCase: Sendable, CustomTestStringConvertible {
     let name: String
     let keyPolicy: String?
     let serverPolicy: String?
+    let grants: [GrantSpec]
     let request: RequestSpec
     let expected: ExpectedDecision
 
-    init(_ name: String, key: String? = nil, server: String? = nil, _ expected: ExpectedDecision) {
-        self.init(name, key: key, server: server, RequestSpec(), expected)
+    init(_ name: String, key: String? = nil, server: String? = nil, grants: [GrantSpec] = [],
+         _ expected: ExpectedDecision) {
+        self.init(name, key: key, server: server, grants: grants, RequestSpec(), expected)
     }
 
-    init(_ name: String, key: String? = nil, server: String? = nil, _ request: RequestSpec,
-         _ expected: ExpectedDecision) {
+    init(_ name: String, key: String? = nil, server: String? = nil, grants: [GrantSpec] = [],
+         _ request: RequestSpec, _ expected: ExpectedDecision) {
         self.name = name
         keyPolicy = key
         serverPolicy = server
+        self.grants = grants
         self.request = request
         self.expected = expected
     }
@@ -55,6 +70,20 @@ private func action(_ action: KMSAction, key: KeyID? = Fixture.keyA) -> RequestS
     spec.action = action
     spec.keyID = key
     return spec
+}
+
+private func context(_ pairs: [String: String], _ action: KMSAction = .decrypt) -> RequestSpec {
+    var spec = RequestSpec()
+    spec.context = pairs
+    spec.action = action
+    return spec
+}
+
+private func grant(
+    _ operations: [KMSAction] = [.decrypt], id: String = "g1", key: KeyID = Fixture.keyA,
+    grantee: String = Fixture.paymentsAPI, equals: [String: String] = [:], subset: [String: String] = [:]
+) -> GrantSpec {
+    GrantSpec(id: id, keyID: key, grantee: grantee, operations: operations, equals: equals, subset: subset)
 }
 
 private let keyA = Fixture.keyA.description
@@ -119,6 +148,42 @@ private let decisionCases: [DecisionCase] = [
     .init("default key policy escapes * in the creator", key: DefaultKeyPolicy.json(creator: Principal("CN=ops*,O=Example")), caller("CN=opsX,O=Example"), .implicitDeny),
     .init("default key policy still names a creator with *", key: DefaultKeyPolicy.json(creator: Principal("CN=ops*,O=Example")), caller("CN=ops*,O=Example"), .allowed(.key, 0)),
     .init("default key policy escapes ? and $", key: DefaultKeyPolicy.json(creator: Principal("CN=a?${x}")), caller("CN=a?${x}"), .allowed(.key, 0)),
+    // Grants: only the listed operations
+    .init("a grant allows a listed operation", grants: [grant()], .grant("g1")),
+    .init("a grant allows each of its operations", grants: [grant([.decrypt, .encrypt, .generateDataKey])], action(.generateDataKey), .grant("g1")),
+    .init("a grant does not allow an unlisted operation", grants: [grant([.decrypt])], action(.encrypt), .implicitDeny),
+    .init("a Decrypt grant does not allow ReEncryptFrom", grants: [grant([.decrypt])], action(.reEncryptFrom), .implicitDeny),
+    .init("a grant does not allow managing the key", grants: [grant([.decrypt, .describeKey])], action(.putKeyPolicy), .implicitDeny),
+    // Grants: only for the grantee and the key
+    .init("a grant is only for its grantee", grants: [grant()], caller("spiffe://prod.example/ns/payments/sa/web"), .implicitDeny),
+    .init("a grantee is exact, never a pattern", grants: [grant(grantee: "spiffe://prod.example/ns/payments/*")], .implicitDeny),
+    .init("a grantee is case-sensitive", grants: [grant(grantee: "spiffe://prod.example/ns/payments/sa/API")], .implicitDeny),
+    .init("a grant of another key does not apply", grants: [grant(key: Fixture.keyB)], .implicitDeny),
+    .init("a grant does not apply to a request without a key", grants: [grant([.describeKey])], action(.describeKey, key: nil), .implicitDeny),
+    .init("the first applying grant is named", grants: [grant(id: "g1", grantee: "CN=other"), grant([.encrypt], id: "g2"), grant(id: "g3"), grant(id: "g4")], .grant("g3")),
+    // Grants: only within the constraints
+    .init("encryption_context_equals holds for exactly its pairs", grants: [grant(equals: ["tenant": "acme", "order": "7"])], context(["order": "7", "tenant": "acme"]), .grant("g1")),
+    .init("encryption_context_equals fails with an extra pair", grants: [grant(equals: ["tenant": "acme"])], context(["tenant": "acme", "order": "7"]), .implicitDeny),
+    .init("encryption_context_equals fails with another value", grants: [grant(equals: ["tenant": "acme"])], context(["tenant": "globex"]), .implicitDeny),
+    .init("encryption_context_equals fails with a missing pair", grants: [grant(equals: ["tenant": "acme", "order": "7"])], context(["tenant": "acme"]), .implicitDeny),
+    .init("encryption_context_equals fails without a context", grants: [grant(equals: ["tenant": "acme"])], .implicitDeny),
+    .init("encryption_context_equals values are case-sensitive", grants: [grant(equals: ["tenant": "acme"])], context(["tenant": "ACME"]), .implicitDeny),
+    .init("encryption_context_subset holds with extra pairs", grants: [grant(subset: ["tenant": "acme"])], context(["tenant": "acme", "order": "7"]), .grant("g1")),
+    .init("encryption_context_subset holds for exactly its pairs", grants: [grant(subset: ["tenant": "acme"])], context(["tenant": "acme"]), .grant("g1")),
+    .init("encryption_context_subset fails with another value", grants: [grant(subset: ["tenant": "acme"])], context(["tenant": "globex", "order": "7"]), .implicitDeny),
+    .init("encryption_context_subset fails with a missing pair", grants: [grant(subset: ["tenant": "acme"])], context(["order": "7"]), .implicitDeny),
+    .init("encryption_context_subset fails without a context", grants: [grant(subset: ["tenant": "acme"])], .implicitDeny),
+    .init("both constraints must hold", grants: [grant(equals: ["tenant": "acme"], subset: ["tenant": "globex"])], context(["tenant": "acme"]), .implicitDeny),
+    .init("constraints apply to Encrypt too", grants: [grant([.encrypt], subset: ["tenant": "acme"])], context(["tenant": "globex"], .encrypt), .implicitDeny),
+    // Grants never override a Deny
+    .init("a key policy Deny beats a grant", key: P.document(P.deny(action: #""kms:Decrypt""#)), grants: [grant()], .denied(.key, 0)),
+    .init("a server policy Deny beats a grant", server: P.document(P.deny(condition: #"{"StringLike":{"kms:EncryptionContext:tenant":"dev-*"}}"#)), grants: [grant(subset: ["tenant": "dev-1"])], context(["tenant": "dev-1"]), .denied(.server, 0)),
+    .init("an Allow statement is named before a grant", key: P.document(P.allow()), grants: [grant()], .allowed(.key, 0)),
+    .init("a grant allows what the policies do not", key: P.document(P.allow(action: #""kms:Encrypt""#)), server: P.document(P.allow(action: #""kms:ListKeys""#)), grants: [grant()], .grant("g1")),
+    // Grants are ignored for actions that are not about one key
+    .init("a grant never allows CreateKey", grants: [grant([.createKey])], action(.createKey), .implicitDeny),
+    .init("a grant never allows ListRetirableGrants", grants: [grant([.listRetirableGrants])], action(.listRetirableGrants), .implicitDeny),
+    .init("a grant never allows ExplainAccess", grants: [grant([.explainAccess])], action(.explainAccess), .implicitDeny),
 ]
 
 @Suite struct DecisionTableTests {
@@ -126,9 +191,12 @@ private let decisionCases: [DecisionCase] = [
     func decision(_ testCase: DecisionCase) throws {
         let keyPolicy = try testCase.keyPolicy.map(CompiledPolicy.compile)
         let serverPolicy = try testCase.serverPolicy.map(CompiledPolicy.compile)
+        let grants = testCase.grants.map { $0.build() }
         let request = try testCase.request.build()
-        let decision = PolicyEngine.decide(request, keyPolicy: keyPolicy, serverPolicy: serverPolicy)
+        let decision = PolicyEngine.decide(request, keyPolicy: keyPolicy, serverPolicy: serverPolicy, grants: grants)
         #expect(ExpectedDecision(decision) == testCase.expected)
-        #expect(PolicyEngine.explain(request, keyPolicy: keyPolicy, serverPolicy: serverPolicy).decision == decision)
+        #expect(decision.isAllowed == testCase.expected.isAllowed)
+        let explanation = PolicyEngine.explain(request, keyPolicy: keyPolicy, serverPolicy: serverPolicy, grants: grants)
+        #expect(explanation.decision == decision)
     }
 }

@@ -51,6 +51,74 @@ import Testing
         #expect(explanation.statements.map(\.reference.policy) == [.server])
     }
 
+    @Test func listsEveryGrantOfTheKeyWithWhyItDidOrDidNotApply() throws {
+        let request = try RequestSpec(context: ["tenant": "acme", "order": "7"]).build()
+        let grants = [
+            GrantSpec(id: "other", grantee: "CN=other"),
+            GrantSpec(id: "encrypt", operations: [.encrypt, .generateDataKey]),
+            GrantSpec(id: "exact", equals: ["tenant": "acme"]),
+            GrantSpec(id: "purpose", subset: ["purpose": "settlement"]),
+            GrantSpec(id: "globex", subset: ["tenant": "globex"]),
+            GrantSpec(id: "keyB", keyID: Fixture.keyB),
+            GrantSpec(id: "acme", subset: ["tenant": "acme"]),
+        ].map { $0.build() }
+        let explanation = PolicyEngine.explain(
+            request, keyPolicy: nil, serverPolicy: try CompiledPolicy.compile(serverPolicy), grants: grants)
+        #expect(explanation.decision == .allowedByGrant(grantID: "acme"))
+        #expect(explanation.grants.map(\.grantID) == ["other", "encrypt", "exact", "purpose", "globex", "acme"])
+        #expect(explanation.grants.map(\.name) == ["other", "encrypt", "exact", "purpose", "globex", "acme"].map { "name-\($0)" })
+        #expect(explanation.grants.map(\.applies) == [false, false, false, false, false, true])
+        #expect(explanation.grants.map(\.mismatch) == [
+            .otherGrantee(Principal("CN=other")),
+            .operationNotGranted,
+            .contextOutsideConstraints(ConstraintViolation(constraint: .equals, key: "order", required: nil, actual: "7")),
+            .contextOutsideConstraints(ConstraintViolation(constraint: .subset, key: "purpose", required: "settlement", actual: nil)),
+            .contextOutsideConstraints(ConstraintViolation(constraint: .subset, key: "tenant", required: "globex", actual: "acme")),
+            nil,
+        ])
+        #expect(explanation.grants.map(\.reason) == [
+            #"the grantee is "CN=other", not the caller"#,
+            "kms:Decrypt is not granted (the grant allows kms:Encrypt, kms:GenerateDataKey)",
+            #"encryption_context_equals does not list "order"; the request has "order"="7""#,
+            #"encryption_context_subset requires "purpose"="settlement"; the request lacks "purpose""#,
+            #"encryption_context_subset requires "tenant"="globex"; the request has "tenant"="acme""#,
+            "grants kms:Decrypt to the caller; the encryption context is within its constraints",
+        ])
+    }
+
+    @Test func namesTheMissingPairOfAnEqualsConstraint() throws {
+        let request = try RequestSpec(context: ["tenant": "acme"]).build()
+        let grant = GrantSpec(equals: ["tenant": "acme", "order": "7"]).build()
+        let explanation = PolicyEngine.explain(request, keyPolicy: nil, serverPolicy: nil, grants: [grant])
+        #expect(explanation.decision == .implicitDeny)
+        #expect(explanation.grants.map(\.reason)
+            == [#"encryption_context_equals requires "order"="7"; the request lacks "order""#])
+    }
+
+    @Test func aGrantWithoutConstraintsSaysSo() throws {
+        let explanation = PolicyEngine.explain(
+            try RequestSpec().build(), keyPolicy: nil, serverPolicy: nil, grants: [GrantSpec().build()])
+        #expect(explanation.decision == .allowedByGrant(grantID: "g1"))
+        #expect(explanation.grants.map(\.reason) == ["grants kms:Decrypt to the caller"])
+    }
+
+    @Test func aDenyWinsOverAnApplyingGrant() throws {
+        let request = try RequestSpec(context: ["tenant": "dev-7"]).build()
+        let explanation = PolicyEngine.explain(
+            request, keyPolicy: nil, serverPolicy: try CompiledPolicy.compile(serverPolicy), grants: [GrantSpec().build()])
+        #expect(explanation.decision == .explicitDeny(by: StatementReference(policy: .server, index: 0, sid: "NoDevTenants")))
+        #expect(explanation.grants.map(\.applies) == [true])
+    }
+
+    @Test(arguments: [KMSAction.listKeys, .createKey, .explainAccess])
+    func grantsAreLeftOutForActionsNotAboutOneKey(_ action: KMSAction) throws {
+        let request = try RequestSpec(action: action).build()
+        let explanation = PolicyEngine.explain(
+            request, keyPolicy: nil, serverPolicy: nil, grants: [GrantSpec(operations: [action]).build()])
+        #expect(explanation.grants.isEmpty)
+        #expect(explanation.decision == .implicitDeny)
+    }
+
     @Test func statementReferenceDescribesItself() {
         #expect(StatementReference(policy: .server, index: 2, sid: "DenyOutsideVPN").description
             == #"server policy Statement[2] (Sid "DenyOutsideVPN")"#)

@@ -38,6 +38,26 @@ struct RequestSpec: Sendable {
     }
 }
 
+/// A grant described with plain values: by default, grant "g1" of key A lets the payments
+/// API decrypt, without constraints.
+struct GrantSpec: Sendable {
+    var id = "g1"
+    var keyID = Fixture.keyA
+    var grantee = Fixture.paymentsAPI
+    var operations: [KMSAction] = [.decrypt]
+    var equals: [String: String] = [:]
+    var subset: [String: String] = [:]
+
+    func build() -> Grant {
+        Grant(
+            grantID: id, keyID: keyID, name: "name-\(id)", creationDate: Fixture.now,
+            granteePrincipal: Principal(grantee), retiringPrincipal: nil,
+            issuingPrincipal: Principal("spiffe://prod.example/ns/platform/sa/admin"), operations: operations,
+            constraints: GrantConstraints(encryptionContextEquals: equals, encryptionContextSubset: subset),
+            token: "token-\(id)")
+    }
+}
+
 /// Builds policy JSON from statement fragments. Principal, Action and Resource are JSON
 /// fragments, so a list is written `#"["a","b"]"#`.
 enum PolicyJSON {

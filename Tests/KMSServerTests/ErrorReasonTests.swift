@@ -16,7 +16,7 @@ import Testing
             .accessDenied: .permissionDenied, .validation: .invalidArgument, .malformedPolicy: .invalidArgument,
             .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
             .keyDestroyed: .failedPrecondition, .keyVersionDisabled: .failedPrecondition,
-            .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition,
+            .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition, .grantNotFound: .notFound,
             .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])

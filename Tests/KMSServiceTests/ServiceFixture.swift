@@ -12,11 +12,13 @@ final class ServiceFixture: Sendable {
     static let alice = RequestContext(principal: Principal("spiffe://test.example/ns/app/alice"))
     static let mallory = RequestContext(principal: Principal("CN=mallory,O=Elsewhere"))
 
-    /// The admin may create, list and generate random; nothing else server-wide.
+    /// The admin may create, list keys and retirable grants, generate random and explain
+    /// access; nothing else server-wide.
     static let serverPolicy = """
     {"Version": "2012-10-17", "Statement": [
       {"Sid": "Admin", "Effect": "Allow", "Principal": "spiffe://test.example/admin",
-       "Action": ["kms:CreateKey", "kms:ListKeys", "kms:GenerateRandom"], "Resource": "*"},
+       "Action": ["kms:CreateKey", "kms:ListKeys", "kms:GenerateRandom", "kms:ListRetirableGrants", "kms:ExplainAccess"],
+       "Resource": "*"},
       {"Sid": "AppsCreate", "Effect": "Allow", "Principal": "spiffe://test.example/ns/*",
        "Action": "kms:CreateKey", "Resource": "*"}
     ]}

@@ -46,6 +46,13 @@ enum KeyStoreConformance {
         case listsKeysDueForRotation
         case listsVersionsInPages
         case enablesAndDisablesVersions
+        case createsAndReadsGrants
+        case rejectsInvalidGrants
+        case findsGrantsByName
+        case deletesGrants
+        case listsGrantsInIDOrder
+        case listsRetirableGrants
+        case destroyedKeyKeepsGrants
     }
 
     /// Runs `check` on stores opened from `fixture`, closing every store it opens.
@@ -96,6 +103,13 @@ enum KeyStoreConformance {
         case .listsKeysDueForRotation: try await listsKeysDueForRotation(store)
         case .listsVersionsInPages: try await listsVersionsInPages(store)
         case .enablesAndDisablesVersions: try await enablesAndDisablesVersions(store)
+        case .createsAndReadsGrants: try await createsAndReadsGrants(store)
+        case .rejectsInvalidGrants: try await rejectsInvalidGrants(store)
+        case .findsGrantsByName: try await findsGrantsByName(store)
+        case .deletesGrants: try await deletesGrants(store)
+        case .listsGrantsInIDOrder: try await listsGrantsInIDOrder(store)
+        case .listsRetirableGrants: try await listsRetirableGrants(store)
+        case .destroyedKeyKeepsGrants: try await destroyedKeyKeepsGrants(store)
         case .persistsAcrossReopen: Issue.record("needs a fixture, not a store")
         }
     }
@@ -242,6 +256,10 @@ enum KeyStoreConformance {
         let deletionDate = TestKeys.creationDate.addingTimeInterval(30 * TestKeys.day)
         let verifier = TestKeys.randomBytes(32)
         let newPolicy = #"{"Version":"2012-10-17","Statement":[]}"#
+        let keptGrant = TestGrants.make(
+            on: id, name: "kept", constraints: GrantConstraints(encryptionContextEquals: ["tenant": "a"])
+        )
+        let deletedGrant = TestGrants.make(on: otherID)
         let first = try await fixture.openStore()
         do {
             try await first.createKey(key, firstVersion: version)
@@ -262,6 +280,9 @@ enum KeyStoreConformance {
             #expect(try await first.addVersion(rotatedSecond, expectedCurrent: 1, dueBy: nil, nextSchedule: nil))
             try await first.setVersionEnabled(rotatedID, version: 1, enabled: false)
             try await first.scheduleDeletion(rotatedID, deletionDate: deletionDate)
+            try await first.createGrant(keptGrant)
+            try await first.createGrant(deletedGrant)
+            #expect(try await first.deleteGrant(id: deletedGrant.grantID))
         } catch {
             try? await first.close()
             throw error
@@ -287,6 +308,9 @@ enum KeyStoreConformance {
             #expect(try await second.key(otherID) == other)
             #expect(try await second.keyVersion(id, version: 1) == version)
             #expect(try await second.rootKeyVerifier() == verifier)
+            #expect(try await second.grants(of: id) == [keptGrant])
+            #expect(try await second.grant(token: keptGrant.token) == keptGrant)
+            #expect(try await second.grants(of: otherID).isEmpty)
             #expect(
                 try await second.listAliases(targetKeyID: nil, after: nil, limit: 10) == [
                     StoredAlias(name: "alias/kept", targetKeyID: id),
@@ -388,6 +412,19 @@ enum KeyStoreConformance {
         await #expect(throws: internalFailure) { try await store.destroyKey(id, now: now) }
         await #expect(throws: internalFailure) { try await store.listVersions(id, after: nil, limit: 10) }
         await #expect(throws: internalFailure) { try await store.setVersionEnabled(id, version: 1, enabled: true) }
+        let grant = TestGrants.make(on: id)
+        await #expect(throws: internalFailure) { try await store.createGrant(grant) }
+        await #expect(throws: internalFailure) { try await store.grants(of: id) }
+        await #expect(throws: internalFailure) { try await store.grant(id: grant.grantID) }
+        await #expect(throws: internalFailure) { try await store.grant(token: grant.token) }
+        await #expect(throws: internalFailure) { try await store.grant(named: "name", keyID: id) }
+        await #expect(throws: internalFailure) { try await store.deleteGrant(id: grant.grantID) }
+        await #expect(throws: internalFailure) {
+            try await store.listGrants(keyID: id, grantID: nil, grantee: nil, after: nil, limit: 10)
+        }
+        await #expect(throws: internalFailure) {
+            try await store.listRetirableGrants(retiringPrincipal: TestGrants.retiring, after: nil, limit: 10)
+        }
         try await store.close()
     }
 }

@@ -9,8 +9,8 @@ struct SQLiteKeyStoreMigrationTests {
     private let logger = Logger(label: "KMSStorageTests")
 
     @Test(
-        "an older database migrates on open, keeps everything, starts without deletion dates or rotation, and gains the newer calls",
-        arguments: [1, 2]
+        "an older database migrates on open, keeps everything, starts without deletion dates, rotation or grants, and gains the newer calls",
+        arguments: [1, 2, 3]
     )
     func migrates(from oldVersion: Int) async throws {
         try await withTemporaryDirectory { directory in
@@ -35,6 +35,7 @@ struct SQLiteKeyStoreMigrationTests {
             let schedule = TestKeys.schedule(period: 90, nextInDays: 90)
             let deletionDate = TestKeys.creationDate.addingTimeInterval(30 * TestKeys.day)
             let second = TestKeys.version(2, of: id)
+            let grant = TestGrants.make(on: id, name: "after-migration")
             let store = try await SQLiteKeyStore.open(path: path, logger: logger)
             do {
                 #expect(try await store.key(id) == key)
@@ -43,6 +44,8 @@ struct SQLiteKeyStoreMigrationTests {
                 #expect(migrated?.rotationType == .creation)
                 #expect(migrated?.isEnabled == true)
                 #expect(try await store.rootKeyVerifier() == verifier)
+                #expect(try await store.grants(of: id).isEmpty)
+                try await store.createGrant(grant)
                 try await store.createAlias(late)
                 try await store.updateKeyState(id, to: .enabled)
                 try await store.setRotation(id, schedule)
@@ -68,6 +71,8 @@ struct SQLiteKeyStoreMigrationTests {
                 #expect(try await reopened.keyVersion(id, version: 2) == second)
                 let aliases = try await reopened.listAliases(targetKeyID: id, after: nil, limit: 10)
                 #expect(aliases == (oldVersion >= 2 ? [early, late] : [late]))
+                #expect(try await reopened.grants(of: id) == [grant])
+                #expect(try await reopened.grant(named: "after-migration", keyID: id) == [grant])
             } catch {
                 try? await reopened.close()
                 throw error
@@ -77,7 +82,7 @@ struct SQLiteKeyStoreMigrationTests {
     }
 }
 
-/// Writes a key's rows as schema versions 1 and 2 (and the code that used them) did, with
+/// Writes a key's rows as schema versions 1 to 3 (and the code that used them) did, with
 /// SQL literals: the current code's `createKey` needs the current schema.
 private enum LegacyRows {
     static func insert(_ key: StoredKey, _ version: WrappedKeyVersion, into store: SQLiteKeyStore) async throws {
@@ -101,7 +106,7 @@ private enum LegacyRows {
         ] + key.tags.map { tag in
             "INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (\(quoted(metadata.keyID.description)), \(quoted(tag.key)), \(quoted(tag.value)))"
         }
-        try await store.connection.withTransaction("write rows as schema versions 1 and 2 did") { session async throws(KMSError) in
+        try await store.connection.withTransaction("write rows as schema versions 1 to 3 did") { session async throws(KMSError) in
             for statement in statements {
                 try await session.execute(statement)
             }
