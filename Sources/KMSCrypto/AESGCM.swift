@@ -21,11 +21,27 @@ package enum AESGCM {
         nonce: some DataProtocol,
         authenticating aad: some DataProtocol
     ) -> [UInt8] {
+        var sealed: [UInt8] = []
+        seal(plaintext, key: key, nonce: nonce, authenticating: aad, appendingTo: &sealed)
+        return sealed
+    }
+
+    /// Encrypts `plaintext` and appends the ciphertext followed by the 16-byte tag to `output`.
+    ///
+    /// - Precondition: as ``seal(_:key:nonce:authenticating:)``.
+    package static func seal(
+        _ plaintext: some DataProtocol,
+        key: SymmetricKey,
+        nonce: some DataProtocol,
+        authenticating aad: some DataProtocol,
+        appendingTo output: inout [UInt8]
+    ) {
         precondition(key.bitCount == keyByteCount * 8, "AES-GCM key must be 256 bits")
         precondition(nonce.count == nonceByteCount, "AES-GCM nonce must be 12 bytes")
         do {
             let box = try AES.GCM.seal(plaintext, using: key, nonce: AES.GCM.Nonce(data: nonce), authenticating: aad)
-            return Array(box.ciphertext) + Array(box.tag)
+            output.append(contentsOf: box.ciphertext)
+            output.append(contentsOf: box.tag)
         } catch {
             preconditionFailure("AES-GCM seal failed with a valid key and nonce: \(error)")
         }

@@ -25,10 +25,12 @@ public enum EnvelopeCipher {
         material: KeyMaterial,
         context: EncryptionContext
     ) -> [UInt8] {
-        seal(
+        // One draw from the generator for both salt and nonce.
+        let random = secureRandomBytes(count: CiphertextBlob.saltByteCount + AESGCM.nonceByteCount)
+        return seal(
             plaintext, keyID: keyID, version: version, material: material, context: context,
-            salt: secureRandomBytes(count: CiphertextBlob.saltByteCount),
-            nonce: secureRandomBytes(count: AESGCM.nonceByteCount)
+            salt: Array(random[..<CiphertextBlob.saltByteCount]),
+            nonce: Array(random[CiphertextBlob.saltByteCount...])
         )
     }
 
@@ -50,17 +52,22 @@ public enum EnvelopeCipher {
         precondition(salt.count == CiphertextBlob.saltByteCount, "salt must be 32 bytes")
         precondition(nonce.count == AESGCM.nonceByteCount, "nonce must be 12 bytes")
         let keyHeader = CiphertextBlob.keyHeader(keyID: keyID, version: version)
-        let header = keyHeader + salt + nonce
+        var blob: [UInt8] = []
+        blob.reserveCapacity(CiphertextBlob.overheadByteCount + plaintext.count)
+        blob += keyHeader
+        blob += salt
+        blob += nonce
         let messageKey: SymmetricKey
         do {
             messageKey = try deriveMessageKey(material: material, salt: salt, keyHeader: keyHeader)
         } catch {
             preconditionFailure("HKDF rejected the fixed 32-byte output length: \(error)")
         }
-        let sealed = plaintext.withUnsafeBytes { bytes in
-            AESGCM.seal(bytes, key: messageKey, nonce: nonce, authenticating: header + context.canonicalEncoding)
+        let aad = blob + context.canonicalEncoding
+        plaintext.withUnsafeBytes { bytes in
+            AESGCM.seal(bytes, key: messageKey, nonce: nonce, authenticating: aad, appendingTo: &blob)
         }
-        return header + sealed
+        return blob
     }
 
     /// Opens a blob sealed for `keyID` at `version` with `material` and `context`.
