@@ -56,7 +56,7 @@ struct DescribeKey: KMSCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("key-id"), help: "The key's id.")
+    @Option(name: .customLong("key-id"), help: "The key's id or alias (alias/NAME).")
     var keyID: String
 
     func execute() async throws {

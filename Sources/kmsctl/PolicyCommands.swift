@@ -10,7 +10,7 @@ struct GetKeyPolicy: KMSCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("key-id"), help: "The key's id.")
+    @Option(name: .customLong("key-id"), help: "The key's id or alias (alias/NAME).")
     var keyID: String
 
     func execute() async throws {
@@ -36,7 +36,7 @@ struct PutKeyPolicy: KMSCommand {
 
     @OptionGroup var global: GlobalOptions
 
-    @Option(name: .customLong("key-id"), help: "The key's id.")
+    @Option(name: .customLong("key-id"), help: "The key's id or alias (alias/NAME).")
     var keyID: String
 
     @Option(name: .customLong("policy-file"), help: ArgumentHelp("The new policy, a JSON document ('-' for stdin).", valueName: "file"))
