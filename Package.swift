@@ -36,6 +36,16 @@ let package = Package(
             dependencies: ["KMSCore", .product(name: "Crypto", package: "swift-crypto")],
             swiftSettings: strictSettings
         ),
+        // The audit trail: hash-chained JSON Lines files with group commit, an index, verification.
+        .target(
+            name: "KMSAudit",
+            dependencies: [
+                "KMSCore",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // IAM-shaped policy documents, compiled once and evaluated without I/O.
         .target(name: "KMSPolicy", dependencies: ["KMSCore"], swiftSettings: strictSettings),
         // X.509 client certificate → principal; no I/O.
@@ -72,7 +82,7 @@ let package = Package(
         .target(
             name: "KMSService",
             dependencies: [
-                "KMSCore", "KMSCrypto", "KMSPolicy", "KMSStorage",
+                "KMSCore", "KMSCrypto", "KMSPolicy", "KMSStorage", "KMSAudit",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
@@ -91,7 +101,7 @@ let package = Package(
             name: "KMSServer",
             dependencies: [
                 "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
-                "KMSDevPKI",
+                "KMSDevPKI", "KMSAudit",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -125,7 +135,7 @@ let package = Package(
         .executableTarget(
             name: "kmsctl",
             dependencies: [
-                "KMSClient", "KMSProto", "KMSPolicy", "KMSCore",
+                "KMSClient", "KMSProto", "KMSPolicy", "KMSCore", "KMSAudit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -137,7 +147,11 @@ let package = Package(
         // In-process benchmarks of the policy engine and the crypto core (docs/PERFORMANCE.md).
         .executableTarget(
             name: "kms-microbench",
-            dependencies: ["KMSCore", "KMSCrypto", "KMSPolicy", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "KMSCore", "KMSCrypto", "KMSPolicy", "KMSAudit",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KMSCoreTests", dependencies: ["KMSCore"], swiftSettings: strictSettings),
@@ -151,6 +165,11 @@ let package = Package(
         .testTarget(
             name: "KMSIdentityTests",
             dependencies: ["KMSIdentity", "KMSDevPKI", "KMSCore", .product(name: "X509", package: "swift-certificates")],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KMSAuditTests",
+            dependencies: ["KMSAudit", "KMSCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(name: "KMSStorageTests", dependencies: ["KMSStorage", "KMSCore"], swiftSettings: strictSettings),

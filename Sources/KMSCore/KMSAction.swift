@@ -37,12 +37,13 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case retireGrant = "kms:RetireGrant"
     case revokeGrant = "kms:RevokeGrant"
     case explainAccess = "kms:ExplainAccess"
+    case listAuditEvents = "kms:ListAuditEvents"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).
     public var isKeyAction: Bool {
         switch self {
-        case .createKey, .listKeys, .generateRandom, .listAliases, .listRetirableGrants, .explainAccess: false
+        case .createKey, .listKeys, .generateRandom, .listAliases, .listRetirableGrants, .explainAccess, .listAuditEvents: false
         default: true
         }
     }

@@ -45,6 +45,9 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         public static let aliasNotFound = Code("ALIAS_NOT_FOUND")
         /// The name is already in use (aliases).
         public static let alreadyExists = Code("ALREADY_EXISTS")
+        /// The audit log cannot be written, so the request was refused rather than run
+        /// unrecorded; retry later.
+        public static let auditUnavailable = Code("AUDIT_UNAVAILABLE")
         /// The server failed; details are logged, not returned.
         public static let internalFailure = Code("INTERNAL")
 
@@ -53,7 +56,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
-            .invalidState, .grantNotFound, .internalFailure,
+            .invalidState, .grantNotFound, .auditUnavailable, .internalFailure,
         ]
     }
 

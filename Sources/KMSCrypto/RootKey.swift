@@ -18,6 +18,7 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
 
     static let wrapLabel = Array("swift-kms/v1/wrap".utf8)
     static let verifierLabel = Array("swift-kms/v1/root-key-verifier".utf8)
+    static let auditContextLabel = Array("swift-kms/v1/audit-context".utf8)
     static let verifierPlaintext = Array("swift-kms root key check".utf8)
 
     private let key: SymmetricKey
@@ -49,6 +50,13 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
             throw KMSError(.internalFailure, "the stored material of key \(keyID) version \(version) could not be unwrapped with the root key")
         }
         return KeyMaterial(key: material.storage)
+    }
+
+    /// The key of the audit trail's encryption context HMAC: HKDF-SHA256 of the root key
+    /// with info `"swift-kms/v1/audit-context"`. Records made under one root key can be
+    /// compared by context; the context values cannot be read back from them.
+    public func auditContextKey() -> SymmetricKey {
+        HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: RootKey.auditContextLabel, outputByteCount: SHA256.byteCount)
     }
 
     /// A value to store beside wrapped keys, from which ``verifies(_:)`` later tells whether

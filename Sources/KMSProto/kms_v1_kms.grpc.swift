@@ -507,6 +507,19 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListAuditEvents" metadata.
+        public enum ListAuditEvents: Sendable {
+            /// Request type for "ListAuditEvents".
+            public typealias Input = Kms_V1_ListAuditEventsRequest
+            /// Response type for "ListAuditEvents".
+            public typealias Output = Kms_V1_ListAuditEventsResponse
+            /// Descriptor for "ListAuditEvents".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListAuditEvents",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kms.v1.KeyManagementService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateKey.descriptor,
@@ -545,7 +558,8 @@ public enum Kms_V1_KeyManagementService: Sendable {
             ListRetirableGrants.descriptor,
             RetireGrant.descriptor,
             RevokeGrant.descriptor,
-            ExplainAccess.descriptor
+            ExplainAccess.descriptor,
+            ListAuditEvents.descriptor
         ]
     }
 }
@@ -1247,6 +1261,25 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_ExplainAccessRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse>
+
+        /// Handle the "ListAuditEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+        /// > outcome and time (kms:ListAuditEvents, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListAuditEventsRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListAuditEventsResponse` messages.
+        func listAuditEvents(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListAuditEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAuditEventsResponse>
     }
 
     /// Service protocol for the "kms.v1.KeyManagementService" service.
@@ -1932,6 +1965,25 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.ServerRequest<Kms_V1_ExplainAccessRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>
+
+        /// Handle the "ListAuditEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+        /// > outcome and time (kms:ListAuditEvents, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAuditEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListAuditEventsResponse` message.
+        func listAuditEvents(
+            request: GRPCCore.ServerRequest<Kms_V1_ListAuditEventsRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse>
     }
 
     /// Simple service protocol for the "kms.v1.KeyManagementService" service.
@@ -2615,6 +2667,25 @@ extension Kms_V1_KeyManagementService {
             request: Kms_V1_ExplainAccessRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_ExplainAccessResponse
+
+        /// Handle the "ListAuditEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+        /// > outcome and time (kms:ListAuditEvents, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListAuditEventsRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListAuditEventsResponse` to respond with.
+        func listAuditEvents(
+            request: Kms_V1_ListAuditEventsRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListAuditEventsResponse
     }
 }
 
@@ -3029,6 +3100,17 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListAuditEvents.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAuditEventsRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAuditEventsResponse>(),
+            handler: { request, context in
+                try await self.listAuditEvents(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -3436,6 +3518,17 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse> {
         let response = try await self.explainAccess(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listAuditEvents(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListAuditEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAuditEventsResponse> {
+        let response = try await self.listAuditEvents(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -3920,6 +4013,19 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse> {
         return GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>(
             message: try await self.explainAccess(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listAuditEvents(
+        request: GRPCCore.ServerRequest<Kms_V1_ListAuditEventsRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse>(
+            message: try await self.listAuditEvents(
                 request: request.message,
                 context: context
             ),
@@ -4796,6 +4902,30 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ExplainAccessResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListAuditEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+        /// > outcome and time (kms:ListAuditEvents, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAuditEventsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListAuditEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListAuditEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listAuditEvents<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListAuditEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListAuditEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAuditEventsResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAuditEventsResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -6082,6 +6212,41 @@ extension Kms_V1_KeyManagementService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "ListAuditEvents" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+        /// > outcome and time (kms:ListAuditEvents, server policy).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListAuditEventsRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListAuditEventsRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListAuditEventsResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listAuditEvents<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListAuditEventsRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListAuditEventsRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAuditEventsResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAuditEventsResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListAuditEvents.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -7161,6 +7326,36 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ExplainAccessRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ExplainAccessResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAuditEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+    /// > outcome and time (kms:ListAuditEvents, server policy).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListAuditEventsRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAuditEvents<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListAuditEventsRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAuditEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listAuditEvents(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAuditEventsRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAuditEventsResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -8390,6 +8585,40 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.explainAccess(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListAuditEvents" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Lists this node's audit records, oldest first, filtered by key, principal, action,
+    /// > outcome and time (kms:ListAuditEvents, server policy).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listAuditEvents<Result>(
+        _ message: Kms_V1_ListAuditEventsRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAuditEventsResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListAuditEventsRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listAuditEvents(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -1617,6 +1617,201 @@ public nonisolated struct Kms_V1_ExplainAccessResponse: Sendable {
   public init() {}
 }
 
+/// Which records ListAuditEvents returns. Every given filter must match; empty fields
+/// do not filter.
+public nonisolated struct Kms_V1_ListAuditEventsRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A key id (not an alias): records about that key.
+  public var keyID: String = String()
+
+  /// Records of calls by this principal.
+  public var principal: String = String()
+
+  /// An action as in policies ("kms:Decrypt").
+  public var action: String = String()
+
+  /// "allowed", "denied" or "failed".
+  public var outcome: String = String()
+
+  /// Records at or after this time.
+  public var startTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_startTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_startTime = newValue}
+  }
+  /// Returns true if `startTime` has been explicitly set.
+  public var hasStartTime: Bool {self._startTime != nil}
+  /// Clears the value of `startTime`. Subsequent reads from it will return its default value.
+  public mutating func clearStartTime() {self._startTime = nil}
+
+  /// Records before this time.
+  public var endTime: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_endTime ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_endTime = newValue}
+  }
+  /// Returns true if `endTime` has been explicitly set.
+  public var hasEndTime: Bool {self._endTime != nil}
+  /// Clears the value of `endTime`. Subsequent reads from it will return its default value.
+  public mutating func clearEndTime() {self._endTime = nil}
+
+  /// 1–1000; 0 means 100.
+  public var pageSize: Int32 = 0
+
+  /// Empty for the first page, else a previous response's next_page_token.
+  public var pageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _startTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+  fileprivate var _endTime: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+}
+
+public nonisolated struct Kms_V1_ListAuditEventsResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var events: [Kms_V1_AuditEvent] = []
+
+  /// Empty when there are no more records (yet).
+  public var nextPageToken: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+/// One audit record, as written to the audit log (field meanings in docs/AUDIT.md).
+public nonisolated struct Kms_V1_AuditEvent: @unchecked Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The record's position in the node's audit chain, from 1.
+  public var sequence: UInt64 {
+    get {_storage._sequence}
+    set {_uniqueStorage()._sequence = newValue}
+  }
+
+  public var time: SwiftProtobuf.Google_Protobuf_Timestamp {
+    get {_storage._time ?? SwiftProtobuf.Google_Protobuf_Timestamp()}
+    set {_uniqueStorage()._time = newValue}
+  }
+  /// Returns true if `time` has been explicitly set.
+  public var hasTime: Bool {_storage._time != nil}
+  /// Clears the value of `time`. Subsequent reads from it will return its default value.
+  public mutating func clearTime() {_uniqueStorage()._time = nil}
+
+  /// Also returned to the caller as response metadata `x-request-id`.
+  public var requestID: String {
+    get {_storage._requestID}
+    set {_uniqueStorage()._requestID = newValue}
+  }
+
+  public var principal: String {
+    get {_storage._principal}
+    set {_uniqueStorage()._principal = newValue}
+  }
+
+  /// The caller's IP address.
+  public var source: String {
+    get {_storage._source}
+    set {_uniqueStorage()._source = newValue}
+  }
+
+  /// "kms:Encrypt"…
+  public var action: String {
+    get {_storage._action}
+    set {_uniqueStorage()._action = newValue}
+  }
+
+  /// Empty when the request named no existing key.
+  public var keyID: String {
+    get {_storage._keyID}
+    set {_uniqueStorage()._keyID = newValue}
+  }
+
+  /// 0 when no key version was involved.
+  public var keyVersion: UInt32 {
+    get {_storage._keyVersion}
+    set {_uniqueStorage()._keyVersion = newValue}
+  }
+
+  /// The alias the request named the key by, if any.
+  public var alias: String {
+    get {_storage._alias}
+    set {_uniqueStorage()._alias = newValue}
+  }
+
+  /// ReEncrypt only: the key and version the ciphertext was re-encrypted under.
+  public var destinationKeyID: String {
+    get {_storage._destinationKeyID}
+    set {_uniqueStorage()._destinationKeyID = newValue}
+  }
+
+  public var destinationKeyVersion: UInt32 {
+    get {_storage._destinationKeyVersion}
+    set {_uniqueStorage()._destinationKeyVersion = newValue}
+  }
+
+  /// "allowed", "denied" or "failed".
+  public var outcome: String {
+    get {_storage._outcome}
+    set {_uniqueStorage()._outcome = newValue}
+  }
+
+  /// The ErrorInfo reason of a denied or failed call.
+  public var reason: String {
+    get {_storage._reason}
+    set {_uniqueStorage()._reason = newValue}
+  }
+
+  /// The encryption context's keys, sorted.
+  public var encryptionContextKeys: [String] {
+    get {_storage._encryptionContextKeys}
+    set {_uniqueStorage()._encryptionContextKeys = newValue}
+  }
+
+  /// HMAC-SHA256 (hex) of the canonical encryption context, keyed from the root key.
+  public var encryptionContextHmac: String {
+    get {_storage._encryptionContextHmac}
+    set {_uniqueStorage()._encryptionContextHmac = newValue}
+  }
+
+  /// The encryption context in the clear, only when audit.log_context_values is on.
+  public var encryptionContext: Dictionary<String,String> {
+    get {_storage._encryptionContext}
+    set {_uniqueStorage()._encryptionContext = newValue}
+  }
+
+  /// The grant that allowed the call, if a grant did.
+  public var grantID: String {
+    get {_storage._grantID}
+    set {_uniqueStorage()._grantID = newValue}
+  }
+
+  /// SHA-256 (hex) of the previous record, and of this record.
+  public var previousHash: String {
+    get {_storage._previousHash}
+    set {_uniqueStorage()._previousHash = newValue}
+  }
+
+  public var hash: String {
+    get {_storage._hash}
+    set {_uniqueStorage()._hash = newValue}
+  }
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+
+  fileprivate var _storage = _StorageClass.defaultInstance
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kms.v1"
@@ -4531,6 +4726,306 @@ nonisolated extension Kms_V1_ExplainAccessResponse: SwiftProtobuf.Message, Swift
     if lhs.statements != rhs.statements {return false}
     if lhs.grants != rhs.grants {return false}
     if lhs.summary != rhs.summary {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListAuditEventsRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAuditEventsRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}principal\0\u{1}action\0\u{1}outcome\0\u{3}start_time\0\u{3}end_time\0\u{3}page_size\0\u{3}page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.principal) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.action) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.outcome) }()
+      case 5: try { try decoder.decodeSingularMessageField(value: &self._startTime) }()
+      case 6: try { try decoder.decodeSingularMessageField(value: &self._endTime) }()
+      case 7: try { try decoder.decodeSingularInt32Field(value: &self.pageSize) }()
+      case 8: try { try decoder.decodeSingularStringField(value: &self.pageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    // The use of inline closures is to circumvent an issue where the compiler
+    // allocates stack space for every if/case branch local when no optimizations
+    // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+    // https://github.com/apple/swift-protobuf/issues/1182
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.principal.isEmpty {
+      try visitor.visitSingularStringField(value: self.principal, fieldNumber: 2)
+    }
+    if !self.action.isEmpty {
+      try visitor.visitSingularStringField(value: self.action, fieldNumber: 3)
+    }
+    if !self.outcome.isEmpty {
+      try visitor.visitSingularStringField(value: self.outcome, fieldNumber: 4)
+    }
+    try { if let v = self._startTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 5)
+    } }()
+    try { if let v = self._endTime {
+      try visitor.visitSingularMessageField(value: v, fieldNumber: 6)
+    } }()
+    if self.pageSize != 0 {
+      try visitor.visitSingularInt32Field(value: self.pageSize, fieldNumber: 7)
+    }
+    if !self.pageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.pageToken, fieldNumber: 8)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListAuditEventsRequest, rhs: Kms_V1_ListAuditEventsRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.principal != rhs.principal {return false}
+    if lhs.action != rhs.action {return false}
+    if lhs.outcome != rhs.outcome {return false}
+    if lhs._startTime != rhs._startTime {return false}
+    if lhs._endTime != rhs._endTime {return false}
+    if lhs.pageSize != rhs.pageSize {return false}
+    if lhs.pageToken != rhs.pageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_ListAuditEventsResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".ListAuditEventsResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}events\0\u{3}next_page_token\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeRepeatedMessageField(value: &self.events) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.nextPageToken) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.events.isEmpty {
+      try visitor.visitRepeatedMessageField(value: self.events, fieldNumber: 1)
+    }
+    if !self.nextPageToken.isEmpty {
+      try visitor.visitSingularStringField(value: self.nextPageToken, fieldNumber: 2)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_ListAuditEventsResponse, rhs: Kms_V1_ListAuditEventsResponse) -> Bool {
+    if lhs.events != rhs.events {return false}
+    if lhs.nextPageToken != rhs.nextPageToken {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".AuditEvent"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}time\0\u{3}request_id\0\u{1}principal\0\u{1}source\0\u{1}action\0\u{3}key_id\0\u{3}key_version\0\u{1}alias\0\u{3}destination_key_id\0\u{3}destination_key_version\0\u{1}outcome\0\u{1}reason\0\u{3}encryption_context_keys\0\u{3}encryption_context_hmac\0\u{3}encryption_context\0\u{3}grant_id\0\u{3}previous_hash\0\u{1}hash\0")
+
+  fileprivate class _StorageClass {
+    var _sequence: UInt64 = 0
+    var _time: SwiftProtobuf.Google_Protobuf_Timestamp? = nil
+    var _requestID: String = String()
+    var _principal: String = String()
+    var _source: String = String()
+    var _action: String = String()
+    var _keyID: String = String()
+    var _keyVersion: UInt32 = 0
+    var _alias: String = String()
+    var _destinationKeyID: String = String()
+    var _destinationKeyVersion: UInt32 = 0
+    var _outcome: String = String()
+    var _reason: String = String()
+    var _encryptionContextKeys: [String] = []
+    var _encryptionContextHmac: String = String()
+    var _encryptionContext: Dictionary<String,String> = [:]
+    var _grantID: String = String()
+    var _previousHash: String = String()
+    var _hash: String = String()
+
+      // This property is used as the initial default value for new instances of the type.
+      // The type itself is protecting the reference to its storage via CoW semantics.
+      // This will force a copy to be made of this reference when the first mutation occurs;
+      // hence, it is safe to mark this as `nonisolated(unsafe)`.
+      static nonisolated(unsafe) let defaultInstance = _StorageClass()
+
+    private init() {}
+
+    init(copying source: _StorageClass) {
+      _sequence = source._sequence
+      _time = source._time
+      _requestID = source._requestID
+      _principal = source._principal
+      _source = source._source
+      _action = source._action
+      _keyID = source._keyID
+      _keyVersion = source._keyVersion
+      _alias = source._alias
+      _destinationKeyID = source._destinationKeyID
+      _destinationKeyVersion = source._destinationKeyVersion
+      _outcome = source._outcome
+      _reason = source._reason
+      _encryptionContextKeys = source._encryptionContextKeys
+      _encryptionContextHmac = source._encryptionContextHmac
+      _encryptionContext = source._encryptionContext
+      _grantID = source._grantID
+      _previousHash = source._previousHash
+      _hash = source._hash
+    }
+  }
+
+  fileprivate mutating func _uniqueStorage() -> _StorageClass {
+    if !isKnownUniquelyReferenced(&_storage) {
+      _storage = _StorageClass(copying: _storage)
+    }
+    return _storage
+  }
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    _ = _uniqueStorage()
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      while let fieldNumber = try decoder.nextFieldNumber() {
+        // The use of inline closures is to circumvent an issue where the compiler
+        // allocates stack space for every case branch when no optimizations are
+        // enabled. https://github.com/apple/swift-protobuf/issues/1034
+        switch fieldNumber {
+        case 1: try { try decoder.decodeSingularUInt64Field(value: &_storage._sequence) }()
+        case 2: try { try decoder.decodeSingularMessageField(value: &_storage._time) }()
+        case 3: try { try decoder.decodeSingularStringField(value: &_storage._requestID) }()
+        case 4: try { try decoder.decodeSingularStringField(value: &_storage._principal) }()
+        case 5: try { try decoder.decodeSingularStringField(value: &_storage._source) }()
+        case 6: try { try decoder.decodeSingularStringField(value: &_storage._action) }()
+        case 7: try { try decoder.decodeSingularStringField(value: &_storage._keyID) }()
+        case 8: try { try decoder.decodeSingularUInt32Field(value: &_storage._keyVersion) }()
+        case 9: try { try decoder.decodeSingularStringField(value: &_storage._alias) }()
+        case 10: try { try decoder.decodeSingularStringField(value: &_storage._destinationKeyID) }()
+        case 11: try { try decoder.decodeSingularUInt32Field(value: &_storage._destinationKeyVersion) }()
+        case 12: try { try decoder.decodeSingularStringField(value: &_storage._outcome) }()
+        case 13: try { try decoder.decodeSingularStringField(value: &_storage._reason) }()
+        case 14: try { try decoder.decodeRepeatedStringField(value: &_storage._encryptionContextKeys) }()
+        case 15: try { try decoder.decodeSingularStringField(value: &_storage._encryptionContextHmac) }()
+        case 16: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &_storage._encryptionContext) }()
+        case 17: try { try decoder.decodeSingularStringField(value: &_storage._grantID) }()
+        case 18: try { try decoder.decodeSingularStringField(value: &_storage._previousHash) }()
+        case 19: try { try decoder.decodeSingularStringField(value: &_storage._hash) }()
+        default: break
+        }
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    try withExtendedLifetime(_storage) { (_storage: _StorageClass) in
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every if/case branch local when no optimizations
+      // are enabled. https://github.com/apple/swift-protobuf/issues/1034 and
+      // https://github.com/apple/swift-protobuf/issues/1182
+      if _storage._sequence != 0 {
+        try visitor.visitSingularUInt64Field(value: _storage._sequence, fieldNumber: 1)
+      }
+      try { if let v = _storage._time {
+        try visitor.visitSingularMessageField(value: v, fieldNumber: 2)
+      } }()
+      if !_storage._requestID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._requestID, fieldNumber: 3)
+      }
+      if !_storage._principal.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._principal, fieldNumber: 4)
+      }
+      if !_storage._source.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._source, fieldNumber: 5)
+      }
+      if !_storage._action.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._action, fieldNumber: 6)
+      }
+      if !_storage._keyID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._keyID, fieldNumber: 7)
+      }
+      if _storage._keyVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._keyVersion, fieldNumber: 8)
+      }
+      if !_storage._alias.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._alias, fieldNumber: 9)
+      }
+      if !_storage._destinationKeyID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._destinationKeyID, fieldNumber: 10)
+      }
+      if _storage._destinationKeyVersion != 0 {
+        try visitor.visitSingularUInt32Field(value: _storage._destinationKeyVersion, fieldNumber: 11)
+      }
+      if !_storage._outcome.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._outcome, fieldNumber: 12)
+      }
+      if !_storage._reason.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._reason, fieldNumber: 13)
+      }
+      if !_storage._encryptionContextKeys.isEmpty {
+        try visitor.visitRepeatedStringField(value: _storage._encryptionContextKeys, fieldNumber: 14)
+      }
+      if !_storage._encryptionContextHmac.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._encryptionContextHmac, fieldNumber: 15)
+      }
+      if !_storage._encryptionContext.isEmpty {
+        try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: _storage._encryptionContext, fieldNumber: 16)
+      }
+      if !_storage._grantID.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._grantID, fieldNumber: 17)
+      }
+      if !_storage._previousHash.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._previousHash, fieldNumber: 18)
+      }
+      if !_storage._hash.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._hash, fieldNumber: 19)
+      }
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_AuditEvent, rhs: Kms_V1_AuditEvent) -> Bool {
+    if lhs._storage !== rhs._storage {
+      let storagesAreEqual: Bool = withExtendedLifetime((lhs._storage, rhs._storage)) { (_args: (_StorageClass, _StorageClass)) in
+        let _storage = _args.0
+        let rhs_storage = _args.1
+        if _storage._sequence != rhs_storage._sequence {return false}
+        if _storage._time != rhs_storage._time {return false}
+        if _storage._requestID != rhs_storage._requestID {return false}
+        if _storage._principal != rhs_storage._principal {return false}
+        if _storage._source != rhs_storage._source {return false}
+        if _storage._action != rhs_storage._action {return false}
+        if _storage._keyID != rhs_storage._keyID {return false}
+        if _storage._keyVersion != rhs_storage._keyVersion {return false}
+        if _storage._alias != rhs_storage._alias {return false}
+        if _storage._destinationKeyID != rhs_storage._destinationKeyID {return false}
+        if _storage._destinationKeyVersion != rhs_storage._destinationKeyVersion {return false}
+        if _storage._outcome != rhs_storage._outcome {return false}
+        if _storage._reason != rhs_storage._reason {return false}
+        if _storage._encryptionContextKeys != rhs_storage._encryptionContextKeys {return false}
+        if _storage._encryptionContextHmac != rhs_storage._encryptionContextHmac {return false}
+        if _storage._encryptionContext != rhs_storage._encryptionContext {return false}
+        if _storage._grantID != rhs_storage._grantID {return false}
+        if _storage._previousHash != rhs_storage._previousHash {return false}
+        if _storage._hash != rhs_storage._hash {return false}
+        return true
+      }
+      if !storagesAreEqual {return false}
+    }
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -8,6 +8,8 @@ import KMSService
 enum CurrentCall {
     @TaskLocal static var identity: CallerIdentity?
     @TaskLocal static var sourceIP: String?
+    /// Where the service notes what the call's audit record needs; set by `AuditInterceptor`.
+    @TaskLocal static var audit: AuditFacts?
 
     /// The request context for the service layer.
     ///
@@ -17,7 +19,7 @@ enum CurrentCall {
         guard let identity else {
             throw RPCError(code: .unauthenticated, message: "the caller presented no client certificate")
         }
-        return RequestContext(principal: identity.principal, sourceIP: sourceIP)
+        return RequestContext(principal: identity.principal, sourceIP: sourceIP, audit: audit ?? AuditFacts())
     }
 }
 

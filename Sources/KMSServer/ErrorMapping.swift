@@ -17,6 +17,7 @@ enum ErrorMapping {
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied
         case .limitExceeded: .resourceExhausted
+        case .auditUnavailable: .unavailable
         default: .internalError
         }
     }
@@ -27,5 +28,16 @@ enum ErrorMapping {
             message: error.message,
             details: [.errorInfo(reason: error.code.reason, domain: domain)]
         )
+    }
+
+    /// The reason of a status the server did not build from a `KMSError` (the transport's
+    /// own refusals): the gRPC code's name, such as `RESOURCE_EXHAUSTED`.
+    static func reason(of error: RPCError) -> String {
+        var name = ""
+        for character in String(describing: error.code) {
+            if character.isUppercase { name.append("_") }
+            name.append(character)
+        }
+        return name.uppercased()
     }
 }

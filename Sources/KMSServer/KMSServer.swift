@@ -1,10 +1,12 @@
 import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
+import KMSAudit
 import KMSCore
 import KMSCrypto
 import KMSIdentity
 import KMSPolicy
+import KMSProto
 import KMSService
 import KMSStorage
 import Logging
@@ -18,6 +20,7 @@ public final class KMSServer: Sendable {
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
     private let store: SQLiteKeyStore
     private let service: KeyManagementService
+    private let auditLog: AuditLog
     private let clock: @Sendable () -> Date
     private let jobInterval: Duration
     private let logger: Logger
@@ -41,6 +44,7 @@ public final class KMSServer: Sendable {
         self.logger = logger
         self.clock = clock
         try configuration.jobs.validate()
+        try configuration.audit.validate()
         self.jobInterval = .seconds(configuration.jobs.intervalSeconds)
         let serverPolicy: CompiledPolicy?
         do {
@@ -62,6 +66,12 @@ public final class KMSServer: Sendable {
             throw error
         }
         self.store = store
+        do {
+            auditLog = try AuditLog(options: configuration.auditLogOptions, contextKey: rootKey.auditContextKey(), logger: logger)
+        } catch {
+            try? await store.close()
+            throw StartupError("the audit log cannot be opened: \(error)")
+        }
         let service = KeyManagementService(store: store, rootKey: rootKey, serverPolicy: serverPolicy, clock: clock, logger: logger)
         self.service = service
         let transport = HTTP2ServerTransport.Posix(
@@ -79,8 +89,14 @@ public final class KMSServer: Sendable {
         )
         self.grpcServer = GRPCServer(
             transport: transport,
-            services: [SizeLimitedService(KeyManagementGRPCService(service: service)), HealthService()],
-            interceptors: [CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules))]
+            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService()],
+            interceptorPipeline: [
+                .apply(CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules)), to: .all),
+                .apply(
+                    AuditInterceptor(log: auditLog, clock: clock, logger: logger),
+                    to: .services([Kms_V1_KeyManagementService.descriptor])
+                ),
+            ]
         )
     }
 
@@ -99,9 +115,11 @@ public final class KMSServer: Sendable {
                 try await group.next()
             }
         } catch {
+            auditLog.close()
             try? await store.close()
             throw error
         }
+        auditLog.close()
         try await store.close()
     }
 

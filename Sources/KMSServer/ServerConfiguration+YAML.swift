@@ -29,7 +29,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -46,7 +46,8 @@ extension ServerConfiguration {
             tls: tls,
             identityRules: try top["identity"].map(identityRules) ?? [],
             serverPolicy: try top["server_policy"].map(serverPolicy),
-            jobs: try top["jobs"].map(jobs) ?? Jobs()
+            jobs: try top["jobs"].map(jobs) ?? Jobs(),
+            audit: try top["audit"].map { try audit($0, path: path) } ?? Audit()
         )
     }
 

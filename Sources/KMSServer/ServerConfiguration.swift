@@ -63,6 +63,8 @@ public struct ServerConfiguration: Sendable {
     public var serverPolicy: String?
     /// The background jobs' schedule.
     public var jobs: Jobs
+    /// The audit trail's settings.
+    public var audit: Audit
 
     public init(
         listen: HostPort,
@@ -71,7 +73,8 @@ public struct ServerConfiguration: Sendable {
         tls: TLSFiles,
         identityRules: [IdentityRule] = [],
         serverPolicy: String? = nil,
-        jobs: Jobs = Jobs()
+        jobs: Jobs = Jobs(),
+        audit: Audit = Audit()
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -80,6 +83,7 @@ public struct ServerConfiguration: Sendable {
         self.identityRules = identityRules
         self.serverPolicy = serverPolicy
         self.jobs = jobs
+        self.audit = audit
     }
 
     /// The SQLite database file inside the data directory.

@@ -56,6 +56,7 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.RetireGrant.descriptor, limit: limit, service.retireGrant)
         router.register(Method.RevokeGrant.descriptor, limit: limit, service.revokeGrant)
         router.register(Method.ExplainAccess.descriptor, limit: limit, service.explainAccess)
+        router.register(Method.ListAuditEvents.descriptor, limit: limit, service.listAuditEvents)
     }
 }
 
@@ -81,6 +82,7 @@ struct SizeLimitedDeserializer<Message: SwiftProtobuf.Message>: MessageDeseriali
 
     func deserialize<Bytes: GRPCContiguousBytes>(_ serializedMessageBytes: Bytes) throws -> Message {
         guard serializedMessageBytes.count <= limit else {
+            CurrentCall.audit?.noteError(.limitExceeded)
             throw ErrorMapping.status(for: KMSError(
                 .limitExceeded,
                 "the request message is \(serializedMessageBytes.count) bytes; at most \(limit) are allowed"

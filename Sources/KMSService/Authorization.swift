@@ -20,14 +20,18 @@ extension KeyManagementService {
             action, on: key, via: alias, principal: context.principal, sourceIP: context.sourceIP,
             encryptionContext: encryptionContext
         )
-        try authorize(request, on: key)
+        try authorize(request, on: key, audit: context.audit)
     }
 
-    /// Decides a prepared request against the key's policy and grants and the server policy.
+    /// Decides a prepared request against the key's policy and grants and the server policy,
+    /// noting the key, alias, encryption context and deciding grant in `audit`.
     ///
     /// - Throws: `.accessDenied`, naming the principal, action and key.
-    func authorize(_ request: AccessRequest, on key: CachedKey?) throws(KMSError) {
+    func authorize(_ request: AccessRequest, on key: CachedKey?, audit: AuditFacts) throws(KMSError) {
         let decision = PolicyEngine.decide(request, keyPolicy: key?.policy, serverPolicy: serverPolicy, grants: key?.grants ?? [])
+        if let key { audit.noteKey(key.id, alias: request.requestAlias) }
+        audit.noteEncryptionContext(request.encryptionContext)
+        if case .allowedByGrant(let grantID) = decision { audit.noteGrant(grantID) }
         guard decision.isAllowed else {
             let target = key.map { " on key \($0.id)" } ?? ""
             let why = if case .explicitDeny = decision { "an explicit Deny applies" } else { "no policy or grant allows it" }

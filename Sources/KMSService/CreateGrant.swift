@@ -59,7 +59,7 @@ extension KeyManagementService {
         var access = accessRequest(.createGrant, on: key, via: alias, principal: context.principal, sourceIP: context.sourceIP)
         access.grantOperations = operations.map(\.rpcName)
         access.granteePrincipal = grantee
-        try authorize(access, on: key)
+        try authorize(access, on: key, audit: context.audit)
         try key.requireGrantable()
 
         let grant = Grant(

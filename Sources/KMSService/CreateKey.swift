@@ -64,6 +64,7 @@ extension KeyManagementService {
         let stored = StoredKey(metadata: metadata, policy: policyText, tags: request.tags)
         try await storage("create key") { try await store.createKey(stored, firstVersion: firstVersion) }
         cache.put(CachedKey(stored: stored, policy: policy, materials: [1: material]))
+        context.audit.noteVersion(1, of: keyID)
         logger.info("key created", metadata: ["key_id": "\(keyID)", "principal": "\(context.principal)"])
         return metadata
     }

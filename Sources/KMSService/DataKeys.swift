@@ -77,7 +77,7 @@ extension KeyManagementService {
         let (key, alias) = try await loadKey(named: request.keyID)
         try authorize(action, on: key, via: alias, context: context, encryptionContext: encryptionContext)
         let dataKey = SecretBytes.random(count: byteCount)
-        let sealed = try await seal(dataKey, under: key, encryptionContext: encryptionContext)
+        let sealed = try await seal(dataKey, under: key, encryptionContext: encryptionContext, audit: context.audit)
         return GenerateDataKeyResult(
             plaintext: returnPlaintext ? dataKey : nil,
             ciphertextBlob: sealed.ciphertextBlob,

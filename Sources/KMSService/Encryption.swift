@@ -54,7 +54,7 @@ extension KeyManagementService {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
         let (key, alias) = try await loadKey(named: request.keyID)
         try authorize(.encrypt, on: key, via: alias, context: context, encryptionContext: encryptionContext)
-        return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext)
+        return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext, audit: context.audit)
     }
 
     /// Decrypts a blob made by `encrypt` or `generateDataKey` (`kms:Decrypt` on the key
@@ -76,10 +76,17 @@ extension KeyManagementService {
         )
     }
 
-    /// Seals a plaintext under the key's current version. The caller has authorized.
-    func seal(_ plaintext: SecretBytes, under key: CachedKey, encryptionContext: EncryptionContext) async throws(KMSError) -> EncryptResult {
+    /// Seals a plaintext under the key's current version, noting the version in `audit`.
+    /// The caller has authorized.
+    func seal(
+        _ plaintext: SecretBytes,
+        under key: CachedKey,
+        encryptionContext: EncryptionContext,
+        audit: AuditFacts
+    ) async throws(KMSError) -> EncryptResult {
         try key.requireUsable(for: .encryptDecrypt)
         let version = key.metadata.currentVersion
+        audit.noteVersion(version, of: key.id)
         let material = try await material(of: key, version: version)
         let blob = EnvelopeCipher.seal(plaintext, keyID: key.id, version: version, material: material, context: encryptionContext)
         return EncryptResult(ciphertextBlob: blob, keyID: key.id, keyVersion: version)
@@ -110,6 +117,7 @@ extension KeyManagementService {
         guard header.keyVersion >= 1, header.keyVersion <= key.metadata.currentVersion else {
             throw CiphertextBlob.invalid
         }
+        context.audit.noteVersion(header.keyVersion, of: key.id)
         let material = try await material(of: key, version: header.keyVersion)
         let plaintext = try EnvelopeCipher.open(
             blob, keyID: key.id, version: header.keyVersion, material: material, context: encryptionContext

@@ -55,7 +55,7 @@ extension KeyManagementService {
             action: .reEncryptFrom,
             context: context
         )
-        let sealed = try await seal(opened.plaintext, under: destination, encryptionContext: destinationContext)
+        let sealed = try await seal(opened.plaintext, under: destination, encryptionContext: destinationContext, audit: context.audit)
         return ReEncryptResult(
             ciphertextBlob: sealed.ciphertextBlob,
             sourceKeyID: opened.keyID,

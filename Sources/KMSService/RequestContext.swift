@@ -7,9 +7,12 @@ public struct RequestContext: Sendable {
     public let principal: Principal
     /// The caller's IP address as the TCP peer, when known.
     public let sourceIP: String?
+    /// Where the service notes what the request's audit record needs.
+    public let audit: AuditFacts
 
-    public init(principal: Principal, sourceIP: String? = nil) {
+    public init(principal: Principal, sourceIP: String? = nil, audit: AuditFacts = AuditFacts()) {
         self.principal = principal
         self.sourceIP = sourceIP
+        self.audit = audit
     }
 }

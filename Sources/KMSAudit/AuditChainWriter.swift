@@ -1,0 +1,209 @@
+import Foundation
+import Logging
+
+/// Where the chain ends: the last record's sequence number and hash.
+public struct AuditChainHead: Sendable, Equatable {
+    public let sequence: UInt64
+    public let hash: String
+
+    /// The head of an empty chain.
+    public static let genesis = AuditChainHead(sequence: 0, hash: AuditLine.genesisHash)
+}
+
+/// A record written to a file: where its line is, for the index.
+struct WrittenAuditRecord {
+    let chained: ChainedAuditRecord
+    let file: AuditFile
+    let offset: Int
+    let length: Int
+}
+
+/// Appends records to the chain of files in one directory. Used by one thread only.
+///
+/// Before each group it checks that the directory and file are still writable (their
+/// owner-write bits are set, even for root, and the file still has a name); after a
+/// failure it truncates the file back to the last synced record before writing again,
+/// so a record whose request was refused never stays in the chain.
+final class AuditChainWriter {
+    private let directory: String
+    private let maxFileBytes: Int
+    private let sync: Bool
+    private let logger: Logger
+    private var file: POSIXFile?
+    private(set) var current: AuditFile?
+    /// The current file's size up to the last record that was synced.
+    private var committedSize = 0
+    private(set) var head: AuditChainHead
+    private var needsRecovery = false
+
+    /// Opens the chain in `directory` (created 0700 when missing): finds the head, repairs
+    /// a torn last line by moving it aside, and appends to the last file.
+    ///
+    /// - Throws: `AuditIOError` when the directory or the last record cannot be read.
+    init(directory: String, maxFileBytes: Int, sync: Bool, logger: Logger) throws(AuditIOError) {
+        self.directory = directory
+        self.maxFileBytes = maxFileBytes
+        self.sync = sync
+        self.logger = logger
+        do {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        } catch {
+            throw AuditIOError("cannot create the audit directory \(directory): \(error.localizedDescription)")
+        }
+        self.head = .genesis
+        let files = try AuditFileSet.files(in: directory)
+        if let last = files.last {
+            try Self.repairTornTail(of: last.path, logger: logger)
+            head = try Self.lastHead(of: files) ?? AuditChainHead(sequence: last.firstSequence - 1, hash: AuditLine.genesisHash)
+            try open(last)
+        }
+    }
+
+    /// Writes `records` after the head, in order, and syncs them.
+    ///
+    /// - Returns: where each record was written.
+    /// - Throws: `AuditIOError`; nothing of the group stays in the chain then.
+    func append(_ records: [AuditRecord]) throws(AuditIOError) -> [WrittenAuditRecord] {
+        do throws(AuditIOError) {
+            if needsRecovery { try recover() }
+            try checkWritable()
+            guard !records.isEmpty else { return [] }
+            var buffer: [UInt8] = []
+            var lines: [(ChainedAuditRecord, Int, Int)] = []
+            var chainHead = head
+            for record in records {
+                let sequence = chainHead.sequence + 1
+                let (line, hash) = AuditLine.encode(record, sequence: sequence, previousHash: chainHead.hash)
+                lines.append((ChainedAuditRecord(sequence: sequence, record: record, previousHash: chainHead.hash, hash: hash), buffer.count, line.count))
+                buffer.append(contentsOf: line)
+                buffer.append(UInt8(ascii: "\n"))
+                chainHead = AuditChainHead(sequence: sequence, hash: hash)
+            }
+            if current == nil || (committedSize > 0 && committedSize + buffer.count > maxFileBytes) {
+                try startFile(firstSequence: head.sequence + 1)
+            }
+            guard let file, let current else { throw AuditIOError("no audit file is open") }
+            try file.writeAll(buffer)
+            if sync { try file.syncData() }
+            let base = committedSize
+            committedSize += buffer.count
+            head = chainHead
+            return lines.map { WrittenAuditRecord(chained: $0.0, file: current, offset: base + $0.1, length: $0.2) }
+        } catch {
+            file?.close()
+            file = nil
+            needsRecovery = true
+            throw error
+        }
+    }
+
+    /// Checks that writing is possible without writing: used to probe a failed log.
+    func probe() throws(AuditIOError) {
+        _ = try append([])
+    }
+
+    func close() {
+        file?.close()
+        file = nil
+    }
+
+    /// The directory and the file must keep their owner-write bit, and the file its name.
+    private func checkWritable() throws(AuditIOError) {
+        try Self.requireWritable(directory, what: "audit directory")
+        guard let file, let current else { return }
+        let info = try file.status()
+        guard info.st_nlink > 0 else { throw AuditIOError("the audit file \(current.path) was removed") }
+        try Self.requireWritable(current.path, what: "audit file")
+    }
+
+    private static func requireWritable(_ path: String, what: String) throws(AuditIOError) {
+        var info = stat()
+        guard stat(path, &info) == 0 else { throw AuditIOError("stat", path: path) }
+        guard info.st_mode & S_IWUSR != 0, access(path, W_OK) == 0 else {
+            throw AuditIOError("the \(what) \(path) is not writable")
+        }
+    }
+
+    /// Reopens after a failure: the current file is cut back to its last synced record;
+    /// a removed file is replaced by a new one that continues the chain.
+    private func recover() throws(AuditIOError) {
+        try Self.requireWritable(directory, what: "audit directory")
+        if let current, FileManager.default.fileExists(atPath: current.path) {
+            let reopened = try POSIXFile(path: current.path, flags: O_WRONLY | O_APPEND)
+            try reopened.truncate(to: committedSize)
+            try reopened.syncData()
+            file = reopened
+        } else if let current {
+            logger.error("the audit file was removed; the chain continues in a new file", metadata: ["file": "\(current.path)"])
+            self.current = nil
+        }
+        needsRecovery = false
+        logger.notice("the audit log is writable again", metadata: ["directory": "\(directory)"])
+    }
+
+    private func startFile(firstSequence: UInt64) throws(AuditIOError) {
+        let name = AuditFileSet.fileName(firstSequence: firstSequence)
+        let next = AuditFile(path: (directory as NSString).appendingPathComponent(name), firstSequence: firstSequence)
+        let created = try POSIXFile(path: next.path, flags: O_WRONLY | O_APPEND | O_CREAT | O_EXCL)
+        try POSIXFile.syncDirectory(directory)
+        file?.close()
+        file = created
+        current = next
+        committedSize = 0
+    }
+
+    private func open(_ existing: AuditFile) throws(AuditIOError) {
+        let opened = try POSIXFile(path: existing.path, flags: O_WRONLY | O_APPEND)
+        committedSize = Int(try opened.status().st_size)
+        file = opened
+        current = existing
+    }
+
+    /// The head of the chain: the last record of the last file that has one.
+    private static func lastHead(of files: [AuditFile]) throws(AuditIOError) -> AuditChainHead? {
+        for file in files.reversed() {
+            var reader = try AuditLineReader(path: file.path)
+            var last: AuditLineReader.Line?
+            while let line = try reader.next() { last = line }
+            guard let last else { continue }
+            do {
+                let record = try AuditLine.decode(last.bytes)
+                return AuditChainHead(sequence: record.sequence, hash: record.hash)
+            } catch {
+                throw AuditIOError(
+                    "the last record of \(file.path) (line \(last.number)) is unreadable (\(error)); check it with `kmsctl audit verify` and move the file aside"
+                )
+            }
+        }
+        return nil
+    }
+
+    /// Moves a last line without a newline (a write cut by a crash, never acknowledged)
+    /// into `<file>.torn-<time>` and cuts it from the file, logging what was done.
+    private static func repairTornTail(of path: String, logger: Logger) throws(AuditIOError) {
+        let file = try POSIXFile(path: path, flags: O_RDWR)
+        let size = Int(try file.status().st_size)
+        guard size > 0, try file.read(count: 1, at: size - 1) != [UInt8(ascii: "\n")] else { return }
+        var start = size
+        let step = 64 * 1024
+        while start > 0 {
+            let from = max(0, start - step)
+            let chunk = try file.read(count: start - from, at: from)
+            if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                start = from + newline + 1
+                break
+            }
+            start = from
+        }
+        let torn = try file.read(count: size - start, at: start)
+        let aside = "\(path).torn-\(Int(Date().timeIntervalSince1970))"
+        let saved = try POSIXFile(path: aside, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        try saved.writeAll(torn)
+        try saved.syncData()
+        try file.truncate(to: start)
+        try file.syncData()
+        logger.warning("the audit log ended with an incomplete record (a write cut off by a crash, never acknowledged); moved it aside", metadata: [
+            "file": "\(path)", "bytes": "\(torn.count)", "moved_to": "\(aside)",
+        ])
+    }
+}

@@ -1,0 +1,192 @@
+import Crypto
+import Foundation
+
+/// The JSON Lines form of a chained record (docs/AUDIT.md): one object per line, fields
+/// in a fixed order, `prev_hash` then `hash` last.
+///
+/// `hash` is SHA-256 over the line's bytes with the `,"hash":"…"` member removed, so
+/// anyone can recompute it from the file without re-serializing JSON.
+public enum AuditLine {
+    /// The `prev_hash` of the very first record.
+    public static let genesisHash = String(repeating: "0", count: 64)
+    /// `,"hash":"` + 64 hex digits + `"}`: the fixed-length end of every line.
+    static let hashSuffixLength = 9 + 64 + 2
+
+    /// Encodes a record at `sequence` after the record whose hash is `previousHash`.
+    ///
+    /// - Returns: the line without its newline, and the record's hash.
+    public static func encode(_ record: AuditRecord, sequence: UInt64, previousHash: String) -> (line: [UInt8], hash: String) {
+        var out: [UInt8] = []
+        out.reserveCapacity(512)
+        out.append(UInt8(ascii: "{"))
+        JSONText.appendKey("seq", first: true, to: &out)
+        JSONText.appendInteger(sequence, to: &out)
+        JSONText.appendKey("time", to: &out)
+        JSONText.appendString(RFC3339.format(record.time), to: &out)
+        JSONText.appendKey("request_id", to: &out)
+        JSONText.appendString(record.requestID, to: &out)
+        JSONText.appendKey("principal", to: &out)
+        JSONText.appendString(record.principal, to: &out)
+        if let source = record.source {
+            JSONText.appendKey("source", to: &out)
+            JSONText.appendString(source, to: &out)
+        }
+        JSONText.appendKey("action", to: &out)
+        JSONText.appendString(record.action, to: &out)
+        appendKey(record.keyID, version: record.keyVersion, idName: "key_id", versionName: "key_version", to: &out)
+        if let alias = record.alias {
+            JSONText.appendKey("alias", to: &out)
+            JSONText.appendString(alias, to: &out)
+        }
+        appendKey(
+            record.destinationKeyID, version: record.destinationKeyVersion,
+            idName: "destination_key_id", versionName: "destination_key_version", to: &out
+        )
+        JSONText.appendKey("outcome", to: &out)
+        JSONText.appendString(record.outcome.rawValue, to: &out)
+        if let reason = record.reason {
+            JSONText.appendKey("reason", to: &out)
+            JSONText.appendString(reason, to: &out)
+        }
+        if !record.encryptionContextKeys.isEmpty {
+            JSONText.appendKey("encryption_context_keys", to: &out)
+            out.append(UInt8(ascii: "["))
+            for (index, key) in record.encryptionContextKeys.enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(key, to: &out)
+            }
+            out.append(UInt8(ascii: "]"))
+        }
+        if let hmac = record.encryptionContextHMAC {
+            JSONText.appendKey("encryption_context_hmac", to: &out)
+            JSONText.appendString(hmac, to: &out)
+        }
+        if let context = record.encryptionContext {
+            JSONText.appendKey("encryption_context", to: &out)
+            out.append(UInt8(ascii: "{"))
+            for (index, key) in context.keys.sorted().enumerated() {
+                if index > 0 { out.append(UInt8(ascii: ",")) }
+                JSONText.appendString(key, to: &out)
+                out.append(UInt8(ascii: ":"))
+                JSONText.appendString(context[key]!, to: &out)
+            }
+            out.append(UInt8(ascii: "}"))
+        }
+        if let grantID = record.grantID {
+            JSONText.appendKey("grant_id", to: &out)
+            JSONText.appendString(grantID, to: &out)
+        }
+        JSONText.appendKey("prev_hash", to: &out)
+        JSONText.appendString(previousHash, to: &out)
+        out.append(UInt8(ascii: "}"))
+        let hash = hexSHA256(out)
+        out.removeLast()
+        JSONText.appendKey("hash", to: &out)
+        JSONText.appendString(hash, to: &out)
+        out.append(UInt8(ascii: "}"))
+        return (out, hash)
+    }
+
+    private static func appendKey(_ id: String?, version: UInt32?, idName: StaticString, versionName: StaticString, to out: inout [UInt8]) {
+        if let id {
+            JSONText.appendKey(idName, to: &out)
+            JSONText.appendString(id, to: &out)
+        }
+        if let version {
+            JSONText.appendKey(versionName, to: &out)
+            JSONText.appendInteger(version, to: &out)
+        }
+    }
+
+    /// The hash a line's content implies: SHA-256 over the line without its `hash`
+    /// member; `nil` when the line does not end with one.
+    public static func contentHash(of line: ArraySlice<UInt8>) -> String? {
+        guard line.count > hashSuffixLength + 1 else { return nil }
+        let cut = line.endIndex - hashSuffixLength
+        guard line[cut..<(cut + 9)].elementsEqual(#","hash":""#.utf8), line[line.endIndex - 2] == UInt8(ascii: "\""),
+              line[line.endIndex - 1] == UInt8(ascii: "}")
+        else { return nil }
+        var hasher = SHA256()
+        hasher.update(data: line[line.startIndex..<cut])
+        hasher.update(data: [UInt8(ascii: "}")])
+        return hex(hasher.finalize())
+    }
+
+    /// Reads one line (without its newline).
+    ///
+    /// - Throws: `AuditLineError` when it is not a well-formed audit record.
+    public static func decode(_ line: some Collection<UInt8>) throws(AuditLineError) -> ChainedAuditRecord {
+        let fields: AuditLineFields
+        do {
+            fields = try JSONDecoder().decode(AuditLineFields.self, from: Data(line))
+        } catch {
+            throw AuditLineError("not a JSON audit record")
+        }
+        guard let time = RFC3339.parse(fields.time) else { throw AuditLineError("time is not an RFC 3339 UTC timestamp") }
+        guard let outcome = AuditRecord.Outcome(rawValue: fields.outcome) else { throw AuditLineError("unknown outcome") }
+        let record = AuditRecord(
+            time: time, requestID: fields.requestId, principal: fields.principal, source: fields.source,
+            action: fields.action, keyID: fields.keyId, keyVersion: fields.keyVersion, alias: fields.alias,
+            destinationKeyID: fields.destinationKeyId, destinationKeyVersion: fields.destinationKeyVersion,
+            outcome: outcome, reason: fields.reason, encryptionContextKeys: fields.encryptionContextKeys ?? [],
+            encryptionContextHMAC: fields.encryptionContextHmac, encryptionContext: fields.encryptionContext,
+            grantID: fields.grantId
+        )
+        return ChainedAuditRecord(sequence: fields.seq, record: record, previousHash: fields.prevHash, hash: fields.hash)
+    }
+
+    static func hexSHA256(_ bytes: [UInt8]) -> String {
+        hex(SHA256.hash(data: bytes))
+    }
+
+    static func hex(_ digest: some Sequence<UInt8>) -> String {
+        let digits = Array("0123456789abcdef".utf8)
+        var out: [UInt8] = []
+        for byte in digest {
+            out.append(digits[Int(byte >> 4)])
+            out.append(digits[Int(byte & 0x0F)])
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// A line that is not an audit record; the message says what is wrong with it.
+public struct AuditLineError: Error, CustomStringConvertible {
+    public let description: String
+
+    init(_ description: String) {
+        self.description = description
+    }
+}
+
+/// The members of a line. (Not `convertFromSnakeCase`: it would rename the keys of
+/// `encryption_context` too.)
+private struct AuditLineFields: Decodable {
+    let seq: UInt64
+    let time: String
+    let requestId: String
+    let principal: String
+    let source: String?
+    let action: String
+    let keyId: String?
+    let keyVersion: UInt32?
+    let alias: String?
+    let destinationKeyId: String?
+    let destinationKeyVersion: UInt32?
+    let outcome: String
+    let reason: String?
+    let encryptionContextKeys: [String]?
+    let encryptionContextHmac: String?
+    let encryptionContext: [String: String]?
+    let grantId: String?
+    let prevHash: String
+    let hash: String
+
+    enum CodingKeys: String, CodingKey {
+        case seq, time, principal, source, action, alias, outcome, reason, hash
+        case requestId = "request_id", keyId = "key_id", keyVersion = "key_version"
+        case destinationKeyId = "destination_key_id", destinationKeyVersion = "destination_key_version"
+        case encryptionContextKeys = "encryption_context_keys", encryptionContextHmac = "encryption_context_hmac"
+        case encryptionContext = "encryption_context", grantId = "grant_id", prevHash = "prev_hash"
+    }
+}

@@ -1,0 +1,91 @@
+import Foundation
+
+/// One request as the audit trail records it: who asked for what on which key, and how
+/// it ended. Never holds plaintext, ciphertext, key material or encryption context values
+/// (unless the operator turned `audit.log_context_values` on).
+public struct AuditRecord: Sendable, Equatable {
+    /// How a request ended.
+    public enum Outcome: String, Sendable, CaseIterable {
+        /// Authorized and completed.
+        case allowed
+        /// Refused by policy (`ACCESS_DENIED`).
+        case denied
+        /// Ended with any other error.
+        case failed
+    }
+
+    /// When the request arrived, to the microsecond.
+    public var time: Date
+    /// The id returned to the caller in the `x-request-id` response metadata.
+    public var requestID: String
+    public var principal: String
+    /// The caller's IP address.
+    public var source: String?
+    /// The action as policies name it (`kms:Encrypt`).
+    public var action: String
+    public var keyID: String?
+    public var keyVersion: UInt32?
+    /// The alias the request named the key by.
+    public var alias: String?
+    /// ReEncrypt's destination key and version.
+    public var destinationKeyID: String?
+    public var destinationKeyVersion: UInt32?
+    public var outcome: Outcome
+    /// The `ErrorInfo` reason of a denied or failed request.
+    public var reason: String?
+    /// The encryption context's keys, sorted.
+    public var encryptionContextKeys: [String]
+    /// HMAC-SHA256 (hex) of the canonical encryption context.
+    public var encryptionContextHMAC: String?
+    /// The encryption context in the clear; only with `audit.log_context_values`.
+    public var encryptionContext: [String: String]?
+    /// The grant that allowed the request.
+    public var grantID: String?
+
+    public init(
+        time: Date,
+        requestID: String,
+        principal: String,
+        source: String? = nil,
+        action: String,
+        keyID: String? = nil,
+        keyVersion: UInt32? = nil,
+        alias: String? = nil,
+        destinationKeyID: String? = nil,
+        destinationKeyVersion: UInt32? = nil,
+        outcome: Outcome,
+        reason: String? = nil,
+        encryptionContextKeys: [String] = [],
+        encryptionContextHMAC: String? = nil,
+        encryptionContext: [String: String]? = nil,
+        grantID: String? = nil
+    ) {
+        self.time = time
+        self.requestID = requestID
+        self.principal = principal
+        self.source = source
+        self.action = action
+        self.keyID = keyID
+        self.keyVersion = keyVersion
+        self.alias = alias
+        self.destinationKeyID = destinationKeyID
+        self.destinationKeyVersion = destinationKeyVersion
+        self.outcome = outcome
+        self.reason = reason
+        self.encryptionContextKeys = encryptionContextKeys
+        self.encryptionContextHMAC = encryptionContextHMAC
+        self.encryptionContext = encryptionContext
+        self.grantID = grantID
+    }
+}
+
+/// A record as it sits in the chain: its sequence number and the hashes that link it.
+public struct ChainedAuditRecord: Sendable, Equatable {
+    /// The record's position in the chain, from 1.
+    public let sequence: UInt64
+    public let record: AuditRecord
+    /// SHA-256 (hex) of the previous record's line; 64 zeros for the first record.
+    public let previousHash: String
+    /// SHA-256 (hex) of this record's line without its `hash` field.
+    public let hash: String
+}

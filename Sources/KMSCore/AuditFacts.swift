@@ -1,0 +1,79 @@
+import Synchronization
+
+/// What the service learned about one request that its audit record needs: the keys and
+/// versions it touched, the alias it was named by, the grant that allowed it, the
+/// encryption context, and the error it ended with.
+///
+/// One instance is made per request by the server and filled in by the service as the
+/// request runs; the audit record is written from it when the request ends. It holds no
+/// secret bytes (the encryption context is reduced to a keyed hash before it is written).
+public final class AuditFacts: Sendable {
+    /// A snapshot of the facts.
+    public struct Values: Sendable, Equatable {
+        /// The first key the request was authorized on.
+        public var keyID: KeyID?
+        public var keyVersion: KeyVersion?
+        /// The alias the request named its first key by.
+        public var alias: String?
+        /// A second, different key (ReEncrypt's destination).
+        public var destinationKeyID: KeyID?
+        public var destinationKeyVersion: KeyVersion?
+        /// The grant that allowed the request, when a grant did.
+        public var grantID: String?
+        /// The encryption context the request carried (the first one, for ReEncrypt).
+        public var encryptionContext: EncryptionContext?
+        /// The error the request ended with, when it failed.
+        public var error: KMSError.Code?
+
+        public init() {}
+    }
+
+    private let state = Mutex(Values())
+
+    public init() {}
+
+    /// The facts gathered so far.
+    public var values: Values { state.withLock { $0 } }
+
+    /// Notes that the request was authorized on `key`, named by `alias`; a second
+    /// different key becomes the destination key.
+    public func noteKey(_ key: KeyID, alias: String?) {
+        state.withLock { facts in
+            if facts.keyID == nil || facts.keyID == key {
+                facts.keyID = key
+                if facts.alias == nil { facts.alias = alias }
+            } else {
+                facts.destinationKeyID = key
+            }
+        }
+    }
+
+    /// Notes the version of `key` the request used (the newest one noted wins).
+    public func noteVersion(_ version: KeyVersion, of key: KeyID) {
+        state.withLock { facts in
+            if facts.keyID == nil || facts.keyID == key {
+                facts.keyID = key
+                facts.keyVersion = version
+            } else {
+                facts.destinationKeyID = key
+                facts.destinationKeyVersion = version
+            }
+        }
+    }
+
+    /// Notes the grant that allowed the request.
+    public func noteGrant(_ grantID: String) {
+        state.withLock { $0.grantID = $0.grantID ?? grantID }
+    }
+
+    /// Notes the request's encryption context (the first non-empty one).
+    public func noteEncryptionContext(_ context: EncryptionContext) {
+        guard !context.pairs.isEmpty else { return }
+        state.withLock { $0.encryptionContext = $0.encryptionContext ?? context }
+    }
+
+    /// Notes the error the request ended with.
+    public func noteError(_ code: KMSError.Code) {
+        state.withLock { $0.error = code }
+    }
+}

@@ -1,0 +1,110 @@
+import Foundation
+import GRPCCore
+import GRPCProtobuf
+import KMSAudit
+import KMSCore
+import KMSService
+import Logging
+
+/// Writes one audit record for every `kms.v1` call, allowed, denied or failed, before its
+/// response leaves, and returns the record's id to the caller as `x-request-id`.
+///
+/// The service notes keys, versions, alias, grant and encryption context in the call's
+/// `AuditFacts` while it runs. When the log cannot be written the call fails with
+/// UNAVAILABLE / `AUDIT_UNAVAILABLE`: before it runs if the log is already known to be
+/// failing (so nothing happens unrecorded), after it ran if the failure is new.
+struct AuditInterceptor: ServerInterceptor {
+    static let requestIDKey = "x-request-id"
+
+    let log: AuditLog
+    let clock: @Sendable () -> Date
+    let logger: Logger
+
+    func intercept<Input: Sendable, Output: Sendable>(
+        request: StreamingServerRequest<Input>,
+        context: ServerContext,
+        next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
+    ) async throws -> StreamingServerResponse<Output> {
+        let requestID = UUID().uuidString.lowercased()
+        let time = clock()
+        let action = "kms:" + context.descriptor.method
+        do {
+            try await log.ensureAvailable()
+        } catch {
+            logger.error("refused a call: the audit log cannot be written", metadata: [
+                "request_id": "\(requestID)", "action": "\(action)", "error": "\(error)",
+            ])
+            throw unavailable(requestID: requestID, ran: false)
+        }
+        let facts = AuditFacts()
+        var response: StreamingServerResponse<Output>
+        do {
+            response = try await CurrentCall.$audit.withValue(facts) { try await next(request, context) }
+        } catch {
+            var failure = RPCError(converting: error)
+            try await write(facts: facts, failure: failure, requestID: requestID, time: time, action: action)
+            failure.metadata.addString(requestID, forKey: Self.requestIDKey)
+            throw failure
+        }
+        let failure: RPCError? = if case .failure(let error) = response.accepted { error } else { nil }
+        try await write(facts: facts, failure: failure, requestID: requestID, time: time, action: action)
+        response.metadata.addString(requestID, forKey: Self.requestIDKey)
+        return response
+    }
+
+    /// Appends the call's record.
+    ///
+    /// - Throws: UNAVAILABLE / `AUDIT_UNAVAILABLE` when it cannot be written.
+    private func write(facts: AuditFacts, failure: RPCError?, requestID: String, time: Date, action: String) async throws {
+        let values = facts.values
+        let reason = failure.map { values.error?.reason ?? ErrorMapping.reason(of: $0) }
+        let context = log.describe(values.encryptionContext)
+        let record = AuditRecord(
+            time: time,
+            requestID: requestID,
+            principal: CurrentCall.identity?.principal.description ?? "",
+            source: CurrentCall.sourceIP,
+            action: action,
+            keyID: values.keyID?.description,
+            keyVersion: values.keyVersion,
+            alias: values.alias,
+            destinationKeyID: values.destinationKeyID?.description,
+            destinationKeyVersion: values.destinationKeyVersion,
+            outcome: failure == nil ? .allowed : (reason == KMSError.Code.accessDenied.reason ? .denied : .failed),
+            reason: reason,
+            encryptionContextKeys: context.keys,
+            encryptionContextHMAC: context.hmac,
+            encryptionContext: context.values,
+            grantID: values.grantID
+        )
+        do {
+            try await log.append(record)
+        } catch {
+            // The call already ran; say so in the server log, without secrets, so it is not
+            // entirely unrecorded.
+            logger.error("a call ran but its audit record could not be written; the caller gets AUDIT_UNAVAILABLE", metadata: [
+                "request_id": "\(requestID)", "principal": "\(record.principal)", "action": "\(action)",
+                "key_id": "\(record.keyID ?? "-")", "outcome": "\(record.outcome.rawValue)", "error": "\(error)",
+            ])
+            throw unavailable(requestID: requestID, ran: true)
+        }
+    }
+
+    private func unavailable(requestID: String, ran: Bool) -> RPCError {
+        let outcome = ran ? "the request ran but its result is withheld because it could not be recorded" : "the request was not carried out"
+        var error = RPCError(ErrorMapping.status(for: KMSError(.auditUnavailable, "the audit log cannot be written: \(outcome); retry later")))
+        error.metadata.addString(requestID, forKey: Self.requestIDKey)
+        return error
+    }
+}
+
+extension RPCError {
+    /// The error a handler threw, as the status the caller will see.
+    init(converting error: any Error) {
+        switch error {
+        case let error as RPCError: self = error
+        case let convertible as any RPCErrorConvertible: self.init(convertible)
+        default: self.init(code: .unknown, message: "the server failed; see the server log")
+        }
+    }
+}
