@@ -186,7 +186,7 @@ let package = Package(
         .testTarget(
             name: "KMSServerTests",
             dependencies: [
-                "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto",
+                "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto", "KMSAudit",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),

@@ -6,6 +6,11 @@ public struct AuditChainHead: Sendable, Equatable {
     public let sequence: UInt64
     public let hash: String
 
+    public init(sequence: UInt64, hash: String) {
+        self.sequence = sequence
+        self.hash = hash
+    }
+
     /// The head of an empty chain.
     public static let genesis = AuditChainHead(sequence: 0, hash: AuditLine.genesisHash)
 }
@@ -196,8 +201,7 @@ final class AuditChainWriter {
             start = from
         }
         let torn = try file.read(count: size - start, at: start)
-        let aside = "\(path).torn-\(Int(Date().timeIntervalSince1970))"
-        let saved = try POSIXFile(path: aside, flags: O_WRONLY | O_CREAT | O_TRUNC)
+        let (aside, saved) = try createAsideFile(for: path)
         try saved.writeAll(torn)
         try saved.syncData()
         try file.truncate(to: start)
@@ -205,5 +209,21 @@ final class AuditChainWriter {
         logger.warning("the audit log ended with an incomplete record (a write cut off by a crash, never acknowledged); moved it aside", metadata: [
             "file": "\(path)", "bytes": "\(torn.count)", "moved_to": "\(aside)",
         ])
+    }
+
+    /// A new `<file>.torn-<unix time>` file (`-2`, `-3`… appended when that name exists),
+    /// so an earlier repair's bytes are never overwritten.
+    private static func createAsideFile(for path: String) throws(AuditIOError) -> (String, POSIXFile) {
+        let stem = "\(path).torn-\(Int(Date().timeIntervalSince1970))"
+        var attempt = 1
+        while true {
+            let candidate = attempt == 1 ? stem : "\(stem)-\(attempt)"
+            do {
+                return (candidate, try POSIXFile(path: candidate, flags: O_WRONLY | O_CREAT | O_EXCL))
+            } catch {
+                guard error.code == EEXIST, attempt < 1000 else { throw error }
+                attempt += 1
+            }
+        }
     }
 }

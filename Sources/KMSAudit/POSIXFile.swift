@@ -3,13 +3,17 @@ import Foundation
 /// A file system call that failed: which call, on which path, and `errno`'s text.
 public struct AuditIOError: Error, CustomStringConvertible {
     public let description: String
+    /// The `errno` of the failed call, when a call failed.
+    public let code: Int32?
 
     init(_ operation: String, path: String, errno code: Int32 = errno) {
         self.description = "\(operation) \(path): \(String(cString: strerror(code)))"
+        self.code = code
     }
 
     init(_ description: String) {
         self.description = description
+        self.code = nil
     }
 }
 

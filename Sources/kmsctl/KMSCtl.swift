@@ -27,7 +27,7 @@ struct KMSCtl: AsyncParsableCommand {
             CreateAlias.self, UpdateAlias.self, DeleteAlias.self, ListAliases.self,
             GetKeyPolicy.self, PutKeyPolicy.self,
             CreateGrant.self, ListGrants.self, ListRetirableGrants.self, RetireGrant.self, RevokeGrant.self,
-            PolicyGroup.self,
+            PolicyGroup.self, AuditGroup.self,
             GetCallerIdentity.self, Health.self,
             Envelope.self,
         ]

@@ -8,9 +8,9 @@ import Testing
     private func verifyTampered(_ tamper: (inout [[UInt8]]) throws -> Void, check: (String, AuditVerification) throws -> Void) async throws {
         try await withAuditDirectory { directory in
             let path = try await writeSampleChain(in: directory, count: 10)
-            var lines = try lines(of: path)
-            try tamper(&lines)
-            try write(lines: lines, to: path)
+            var content = try lines(of: path)
+            try tamper(&content)
+            try write(lines: content, to: path)
             try check(path, try AuditVerifier.verify(paths: [path]))
         }
     }
@@ -23,7 +23,8 @@ import Testing
             }
             #expect(records == 10)
             #expect(head?.sequence == 10)
-            #expect(head?.hash == (try lines(of: path).last.map { try AuditLine.decode($0).hash }))
+            let last = try AuditLine.decode(try #require(try lines(of: path).last))
+            #expect(head?.hash == last.hash)
         }
     }
 
@@ -38,7 +39,8 @@ import Testing
     @Test func anEditWithARecomputedHashIsReportedOnItsLine() async throws {
         try await verifyTampered({ lines in
             let edited = rehashed(replacing(#""principal":"alice""#, with: #""principal":"mallory""#, in: lines[3]))
-            #expect(AuditLine.contentHash(of: edited[...]) == (try AuditLine.decode(edited).hash), "the forgery is self-consistent")
+            let forged = try AuditLine.decode(edited)
+            #expect(AuditLine.contentHash(of: edited[...]) == forged.hash, "the forgery is self-consistent")
             lines[3] = edited
         }) { path, verification in
             expectBroken(verification, path: path, line: 4, problem: "prev_hash does not match")
@@ -111,9 +113,9 @@ import Testing
             log.close()
             let paths = try auditPaths(directory)
             try #require(paths.count >= 3)
-            var lines = try lines(of: paths[1])
-            lines[1] = rehashed(replacing(#""kms:Encrypt""#, with: #""kms:Decrypt""#, in: lines[1]))
-            try write(lines: lines, to: paths[1])
+            var content = try lines(of: paths[1])
+            content[1] = rehashed(replacing(#""kms:Encrypt""#, with: #""kms:Decrypt""#, in: content[1]))
+            try write(lines: content, to: paths[1])
             expectBroken(try AuditVerifier.verify(paths: paths), path: paths[1], line: 2, problem: "prev_hash does not match")
         }
     }

@@ -70,6 +70,24 @@ class DevServer:
         return subprocess.run(command, check=True, capture_output=True, **kwargs)
 
 
+def _wait_until_serving(server, process, log_path, stubs, seconds=60):
+    """Polls the health check until `process` serves, failing with its log if it exits."""
+    deadline = time.monotonic() + seconds
+    while True:
+        assert process.poll() is None, pathlib.Path(log_path).read_text()
+        if (server.certs / "admin.pem").exists():
+            try:
+                with server.channel() as channel:
+                    health = stubs["health_grpc"].HealthStub(channel)
+                    reply = health.Check(stubs["health"].HealthCheckRequest(), timeout=2)
+                    if reply.status == stubs["health"].HealthCheckResponse.SERVING:
+                        return
+            except grpc.RpcError:
+                pass
+        assert time.monotonic() < deadline, f"kmsd dev did not become healthy in {seconds} s"
+        time.sleep(0.2)
+
+
 @pytest.fixture(scope="session")
 def dev_server(tmp_path_factory, stubs):
     """`kmsd dev` in a temporary directory, serving until the session ends."""
@@ -82,21 +100,59 @@ def dev_server(tmp_path_factory, stubs):
         stderr=subprocess.STDOUT,
     )
     server = DevServer(directory, port)
-    deadline = time.monotonic() + 60
-    while True:
-        assert process.poll() is None, (directory / "kmsd.log").read_text()
-        if (server.certs / "admin.pem").exists():
-            try:
-                with server.channel() as channel:
-                    health = stubs["health_grpc"].HealthStub(channel)
-                    reply = health.Check(stubs["health"].HealthCheckRequest(), timeout=2)
-                    if reply.status == stubs["health"].HealthCheckResponse.SERVING:
-                        break
-            except grpc.RpcError:
-                pass
-        assert time.monotonic() < deadline, "kmsd dev did not become healthy in 60 s"
-        time.sleep(0.2)
+    _wait_until_serving(server, process, directory / "kmsd.log", stubs)
     yield server
     process.terminate()
     process.wait(timeout=30)
     log.close()
+
+
+class RestartableDevServer(DevServer):
+    """`kmsd dev` that a test may kill (SIGKILL), stop (SIGTERM) and start again on the
+    same directory and port. Each start logs to its own file, `kmsd-<n>.log`."""
+
+    def __init__(self, directory, port, stubs):
+        super().__init__(directory, port)
+        self.stubs = stubs
+        self.process = None
+        self.starts = 0
+
+    @property
+    def log_path(self):
+        return self.directory / f"kmsd-{self.starts}.log"
+
+    def start(self):
+        assert self.process is None, "kmsd is already running"
+        self.starts += 1
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen(
+                [str(BIN_DIR / "kmsd"), "dev", "--dir", str(self.directory), "--listen", self.target],
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        _wait_until_serving(self, self.process, self.log_path, self.stubs)
+
+    def kill(self):
+        """SIGKILL: no clean shutdown, whatever is in flight is cut off."""
+        self.process.kill()
+        self.process.wait(timeout=30)
+        self.process = None
+
+    def stop(self):
+        """SIGTERM, then waits for a clean exit."""
+        self.process.terminate()
+        assert self.process.wait(timeout=30) == 0, self.log_path.read_text()
+        self.process = None
+
+
+@pytest.fixture
+def restartable_server(tmp_path, stubs):
+    """A function-scoped `kmsd dev`, already serving, that the test may kill and restart."""
+    directory = tmp_path / "kms-dev"
+    directory.mkdir()
+    server = RestartableDevServer(directory, _free_port(), stubs)
+    server.start()
+    yield server
+    if server.process is not None:
+        server.process.kill()
+        server.process.wait(timeout=30)
