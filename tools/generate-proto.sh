@@ -21,7 +21,7 @@ bin=$(swift build -c release --package-path tools/protoc-plugins --scratch-path 
 
 out=Sources/KMSProto
 find "$out" -name '*.swift' -delete
-protos=(kms/v1/kms.proto grpc/health/v1/health.proto)
+protos=(kms/v1/kms.proto grpc/health/v1/health.proto google/rpc/status.proto)
 protoc \
   --proto_path=proto \
   --plugin=protoc-gen-swift="$bin/protoc-gen-swift" \

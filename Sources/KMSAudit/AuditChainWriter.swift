@@ -27,8 +27,9 @@ struct WrittenAuditRecord {
 ///
 /// Before each group it checks that the directory and file are still writable (their
 /// owner-write bits are set, even for root, and the file still has a name); after a
-/// failure it truncates the file back to the last synced record before writing again,
-/// so a record whose request was refused never stays in the chain.
+/// failure it waits for 1 MiB of free space and truncates the file back to the last
+/// synced record before writing again, so a record whose request was refused never
+/// stays in the chain.
 final class AuditChainWriter {
     private let directory: String
     private let maxFileBytes: Int
@@ -133,6 +134,7 @@ final class AuditChainWriter {
     /// a removed file is replaced by a new one that continues the chain.
     private func recover() throws(AuditIOError) {
         try Self.requireWritable(directory, what: "audit directory")
+        try requireFreeSpace()
         if let current, FileManager.default.fileExists(atPath: current.path) {
             let reopened = try POSIXFile(path: current.path, flags: O_WRONLY | O_APPEND)
             try reopened.truncate(to: committedSize)
@@ -144,6 +146,16 @@ final class AuditChainWriter {
         }
         needsRecovery = false
         logger.notice("the audit log is writable again", metadata: ["directory": "\(directory)"])
+    }
+
+    /// After a failure, writing resumes only with at least 1 MiB free, so a full disk
+    /// keeps calls refused before they run instead of failing each one after it ran.
+    private func requireFreeSpace() throws(AuditIOError) {
+        var info = statvfs()
+        guard statvfs(directory, &info) == 0 else { throw AuditIOError("statvfs", path: directory) }
+        guard UInt64(info.f_bavail) * UInt64(info.f_frsize) >= 1 << 20 else {
+            throw AuditIOError("the file system of the audit directory \(directory) has less than 1 MiB free")
+        }
     }
 
     private func startFile(firstSequence: UInt64) throws(AuditIOError) {

@@ -14,7 +14,7 @@ public enum AuditFileSet {
     static let suffix = ".jsonl"
 
     /// The file name for a file whose first record is `sequence`.
-    static func fileName(firstSequence sequence: UInt64) -> String {
+    public static func fileName(firstSequence sequence: UInt64) -> String {
         prefix + String(repeating: "0", count: max(0, 20 - String(sequence).count)) + String(sequence) + suffix
     }
 

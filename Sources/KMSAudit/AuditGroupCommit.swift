@@ -7,7 +7,7 @@ final class AuditGroupCommit: @unchecked Sendable {
     typealias Completion = @Sendable (Result<Void, AuditIOError>) -> Void
 
     private struct Pending {
-        let record: AuditRecord?
+        let records: [AuditRecord]
         let completion: Completion
     }
 
@@ -47,15 +47,15 @@ final class AuditGroupCommit: @unchecked Sendable {
         return statistics
     }
 
-    /// Queues `record` (or, for `nil`, a check that the log is writable) for the next group.
-    func submit(_ record: AuditRecord?, completion: @escaping Completion) {
+    /// Queues `records` (or, for none, a check that the log is writable) for the next group.
+    func submit(_ records: [AuditRecord], completion: @escaping Completion) {
         condition.lock()
         if stopping {
             condition.unlock()
             completion(.failure(AuditIOError("the audit log is closed")))
             return
         }
-        pending.append(Pending(record: record, completion: completion))
+        pending.append(Pending(records: records, completion: completion))
         condition.signal()
         condition.unlock()
     }
@@ -84,7 +84,7 @@ final class AuditGroupCommit: @unchecked Sendable {
             pending.removeAll(keepingCapacity: true)
             condition.unlock()
 
-            let records = group.compactMap(\.record)
+            let records = group.flatMap(\.records)
             let result = commit(records)
             condition.lock()
             if case .success = result {

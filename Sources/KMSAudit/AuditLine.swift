@@ -25,6 +25,10 @@ public enum AuditLine {
         JSONText.appendString(RFC3339.format(record.time), to: &out)
         JSONText.appendKey("request_id", to: &out)
         JSONText.appendString(record.requestID, to: &out)
+        if let batchIndex = record.batchIndex {
+            JSONText.appendKey("batch_index", to: &out)
+            JSONText.appendInteger(batchIndex, to: &out)
+        }
         JSONText.appendKey("principal", to: &out)
         JSONText.appendString(record.principal, to: &out)
         if let source = record.source {
@@ -125,7 +129,7 @@ public enum AuditLine {
         guard let time = RFC3339.parse(fields.time) else { throw AuditLineError("time is not an RFC 3339 UTC timestamp") }
         guard let outcome = AuditRecord.Outcome(rawValue: fields.outcome) else { throw AuditLineError("unknown outcome") }
         let record = AuditRecord(
-            time: time, requestID: fields.requestId, principal: fields.principal, source: fields.source,
+            time: time, requestID: fields.requestId, batchIndex: fields.batchIndex, principal: fields.principal, source: fields.source,
             action: fields.action, keyID: fields.keyId, keyVersion: fields.keyVersion, alias: fields.alias,
             destinationKeyID: fields.destinationKeyId, destinationKeyVersion: fields.destinationKeyVersion,
             outcome: outcome, reason: fields.reason, encryptionContextKeys: fields.encryptionContextKeys ?? [],
@@ -165,6 +169,7 @@ private struct AuditLineFields: Decodable {
     let seq: UInt64
     let time: String
     let requestId: String
+    let batchIndex: Int?
     let principal: String
     let source: String?
     let action: String
@@ -184,7 +189,7 @@ private struct AuditLineFields: Decodable {
 
     enum CodingKeys: String, CodingKey {
         case seq, time, principal, source, action, alias, outcome, reason, hash
-        case requestId = "request_id", keyId = "key_id", keyVersion = "key_version"
+        case requestId = "request_id", batchIndex = "batch_index", keyId = "key_id", keyVersion = "key_version"
         case destinationKeyId = "destination_key_id", destinationKeyVersion = "destination_key_version"
         case encryptionContextKeys = "encryption_context_keys", encryptionContextHmac = "encryption_context_hmac"
         case encryptionContext = "encryption_context", grantId = "grant_id", prevHash = "prev_hash"

@@ -59,7 +59,14 @@ public final class AuditLog: Sendable {
     /// - Throws: `AuditUnavailable` when the record could not be written; it is then not
     ///   in the log.
     public func append(_ record: AuditRecord) async throws(AuditUnavailable) {
-        try await submit(record)
+        try await submit([record])
+    }
+
+    /// Appends records in order, all in one group (a batch call's items).
+    ///
+    /// - Throws: `AuditUnavailable` when they could not be written; none is then in the log.
+    public func append(contentsOf records: [AuditRecord]) async throws(AuditUnavailable) {
+        try await submit(records)
     }
 
     /// Returns at once while the log is healthy; after a failure, checks whether the log
@@ -68,12 +75,12 @@ public final class AuditLog: Sendable {
     /// - Throws: `AuditUnavailable` while it cannot.
     public func ensureAvailable() async throws(AuditUnavailable) {
         guard !groupCommit.isHealthy else { return }
-        try await submit(nil)
+        try await submit([])
     }
 
-    private func submit(_ record: AuditRecord?) async throws(AuditUnavailable) {
+    private func submit(_ records: [AuditRecord]) async throws(AuditUnavailable) {
         let result = await withCheckedContinuation { (continuation: CheckedContinuation<Result<Void, AuditIOError>, Never>) in
-            groupCommit.submit(record) { continuation.resume(returning: $0) }
+            groupCommit.submit(records) { continuation.resume(returning: $0) }
         }
         if case .failure(let error) = result {
             throw AuditUnavailable(description: "the audit log cannot be written (\(error))")

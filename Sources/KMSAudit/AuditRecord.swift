@@ -18,6 +18,8 @@ public struct AuditRecord: Sendable, Equatable {
     public var time: Date
     /// The id returned to the caller in the `x-request-id` response metadata.
     public var requestID: String
+    /// The item's position in a batch call's request; `nil` for other calls.
+    public var batchIndex: Int?
     public var principal: String
     /// The caller's IP address.
     public var source: String?
@@ -45,6 +47,7 @@ public struct AuditRecord: Sendable, Equatable {
     public init(
         time: Date,
         requestID: String,
+        batchIndex: Int? = nil,
         principal: String,
         source: String? = nil,
         action: String,
@@ -62,6 +65,7 @@ public struct AuditRecord: Sendable, Equatable {
     ) {
         self.time = time
         self.requestID = requestID
+        self.batchIndex = batchIndex
         self.principal = principal
         self.source = source
         self.action = action

@@ -29,11 +29,22 @@ public final class AuditFacts: Sendable {
     }
 
     private let state = Mutex(Values())
+    private let batchItems = Mutex<[AuditFacts]>([])
 
     public init() {}
 
     /// The facts gathered so far.
     public var values: Values { state.withLock { $0 } }
+
+    /// The facts of each item of a batch call, in request order; empty for other calls.
+    public var items: [AuditFacts] { batchItems.withLock { $0 } }
+
+    /// Starts the facts of the next item of a batch call; each item gets its own record.
+    public func newItem() -> AuditFacts {
+        let item = AuditFacts()
+        batchItems.withLock { $0.append(item) }
+        return item
+    }
 
     /// Notes that the request was authorized on `key`, named by `alias`; a second
     /// different key becomes the destination key.
@@ -48,10 +59,11 @@ public final class AuditFacts: Sendable {
         }
     }
 
-    /// Notes the version of `key` the request used (the newest one noted wins).
+    /// Notes a version of `key` the request used: the first one noted is the key's (the
+    /// source, for ReEncrypt); a later one is the destination's, even on the same key.
     public func noteVersion(_ version: KeyVersion, of key: KeyID) {
         state.withLock { facts in
-            if facts.keyID == nil || facts.keyID == key {
+            if facts.keyID == nil || (facts.keyID == key && facts.keyVersion == nil) {
                 facts.keyID = key
                 facts.keyVersion = version
             } else {
@@ -59,6 +71,12 @@ public final class AuditFacts: Sendable {
                 facts.destinationKeyVersion = version
             }
         }
+    }
+
+    /// Notes the alias a request is about (CreateAlias, UpdateAlias, DeleteAlias), when it
+    /// did not name its key by an alias.
+    public func noteAlias(_ alias: String) {
+        state.withLock { $0.alias = $0.alias ?? alias }
     }
 
     /// Notes the grant that allowed the request.

@@ -21,6 +21,10 @@ public enum Limits {
     /// Largest message the transport buffers at all; larger ones reset the stream before
     /// they are read whole. Above `maxRequestBytes` to leave room for batch requests.
     public static let maxTransportMessageBytes = 1024 * 1024 + 64 * 1024
+    /// The largest batch request message (BatchEncrypt, BatchDecrypt, BatchGenerateDataKey).
+    public static let maxBatchRequestBytes = 1024 * 1024
+    /// The number of items a batch call may hold.
+    public static let batchItems = 1...1000
     /// Range of `number_of_bytes` for GenerateDataKey and GenerateRandom.
     public static let dataKeyBytes = 1...1024
     /// Range of `page_size` for list calls; 0 means `defaultPageSize`.

@@ -507,6 +507,45 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "BatchEncrypt" metadata.
+        public enum BatchEncrypt: Sendable {
+            /// Request type for "BatchEncrypt".
+            public typealias Input = Kms_V1_BatchEncryptRequest
+            /// Response type for "BatchEncrypt".
+            public typealias Output = Kms_V1_BatchEncryptResponse
+            /// Descriptor for "BatchEncrypt".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "BatchEncrypt",
+                type: .unary
+            )
+        }
+        /// Namespace for "BatchDecrypt" metadata.
+        public enum BatchDecrypt: Sendable {
+            /// Request type for "BatchDecrypt".
+            public typealias Input = Kms_V1_BatchDecryptRequest
+            /// Response type for "BatchDecrypt".
+            public typealias Output = Kms_V1_BatchDecryptResponse
+            /// Descriptor for "BatchDecrypt".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "BatchDecrypt",
+                type: .unary
+            )
+        }
+        /// Namespace for "BatchGenerateDataKey" metadata.
+        public enum BatchGenerateDataKey: Sendable {
+            /// Request type for "BatchGenerateDataKey".
+            public typealias Input = Kms_V1_BatchGenerateDataKeyRequest
+            /// Response type for "BatchGenerateDataKey".
+            public typealias Output = Kms_V1_BatchGenerateDataKeyResponse
+            /// Descriptor for "BatchGenerateDataKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "BatchGenerateDataKey",
+                type: .unary
+            )
+        }
         /// Namespace for "ListAuditEvents" metadata.
         public enum ListAuditEvents: Sendable {
             /// Request type for "ListAuditEvents".
@@ -559,6 +598,9 @@ public enum Kms_V1_KeyManagementService: Sendable {
             RetireGrant.descriptor,
             RevokeGrant.descriptor,
             ExplainAccess.descriptor,
+            BatchEncrypt.descriptor,
+            BatchDecrypt.descriptor,
+            BatchGenerateDataKey.descriptor,
             ListAuditEvents.descriptor
         ]
     }
@@ -1261,6 +1303,62 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_ExplainAccessRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse>
+
+        /// Handle the "BatchEncrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+        /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+        /// > alone: results come in request order, each a response or a google.rpc.Status.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_BatchEncryptRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_BatchEncryptResponse` messages.
+        func batchEncrypt(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_BatchEncryptRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchEncryptResponse>
+
+        /// Handle the "BatchDecrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_BatchDecryptRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_BatchDecryptResponse` messages.
+        func batchDecrypt(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_BatchDecryptRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchDecryptResponse>
+
+        /// Handle the "BatchGenerateDataKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_BatchGenerateDataKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_BatchGenerateDataKeyResponse` messages.
+        func batchGenerateDataKey(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchGenerateDataKeyResponse>
 
         /// Handle the "ListAuditEvents" method.
         ///
@@ -1966,6 +2064,62 @@ extension Kms_V1_KeyManagementService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>
 
+        /// Handle the "BatchEncrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+        /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+        /// > alone: results come in request order, each a response or a google.rpc.Status.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchEncryptRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_BatchEncryptResponse` message.
+        func batchEncrypt(
+            request: GRPCCore.ServerRequest<Kms_V1_BatchEncryptRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchEncryptResponse>
+
+        /// Handle the "BatchDecrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchDecryptRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_BatchDecryptResponse` message.
+        func batchDecrypt(
+            request: GRPCCore.ServerRequest<Kms_V1_BatchDecryptRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchDecryptResponse>
+
+        /// Handle the "BatchGenerateDataKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchGenerateDataKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_BatchGenerateDataKeyResponse` message.
+        func batchGenerateDataKey(
+            request: GRPCCore.ServerRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchGenerateDataKeyResponse>
+
         /// Handle the "ListAuditEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -2668,6 +2822,62 @@ extension Kms_V1_KeyManagementService {
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_ExplainAccessResponse
 
+        /// Handle the "BatchEncrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+        /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+        /// > alone: results come in request order, each a response or a google.rpc.Status.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_BatchEncryptRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_BatchEncryptResponse` to respond with.
+        func batchEncrypt(
+            request: Kms_V1_BatchEncryptRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_BatchEncryptResponse
+
+        /// Handle the "BatchDecrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_BatchDecryptRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_BatchDecryptResponse` to respond with.
+        func batchDecrypt(
+            request: Kms_V1_BatchDecryptRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_BatchDecryptResponse
+
+        /// Handle the "BatchGenerateDataKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_BatchGenerateDataKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_BatchGenerateDataKeyResponse` to respond with.
+        func batchGenerateDataKey(
+            request: Kms_V1_BatchGenerateDataKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_BatchGenerateDataKeyResponse
+
         /// Handle the "ListAuditEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -3101,6 +3311,39 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.BatchEncrypt.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchEncryptRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchEncryptResponse>(),
+            handler: { request, context in
+                try await self.batchEncrypt(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.BatchDecrypt.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchDecryptRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchDecryptResponse>(),
+            handler: { request, context in
+                try await self.batchDecrypt(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.BatchGenerateDataKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchGenerateDataKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchGenerateDataKeyResponse>(),
+            handler: { request, context in
+                try await self.batchGenerateDataKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kms_V1_KeyManagementService.Method.ListAuditEvents.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAuditEventsRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAuditEventsResponse>(),
@@ -3518,6 +3761,39 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ExplainAccessResponse> {
         let response = try await self.explainAccess(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func batchEncrypt(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_BatchEncryptRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchEncryptResponse> {
+        let response = try await self.batchEncrypt(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func batchDecrypt(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_BatchDecryptRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchDecryptResponse> {
+        let response = try await self.batchDecrypt(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func batchGenerateDataKey(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_BatchGenerateDataKeyResponse> {
+        let response = try await self.batchGenerateDataKey(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4013,6 +4289,45 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse> {
         return GRPCCore.ServerResponse<Kms_V1_ExplainAccessResponse>(
             message: try await self.explainAccess(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func batchEncrypt(
+        request: GRPCCore.ServerRequest<Kms_V1_BatchEncryptRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchEncryptResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_BatchEncryptResponse>(
+            message: try await self.batchEncrypt(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func batchDecrypt(
+        request: GRPCCore.ServerRequest<Kms_V1_BatchDecryptRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchDecryptResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_BatchDecryptResponse>(
+            message: try await self.batchDecrypt(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func batchGenerateDataKey(
+        request: GRPCCore.ServerRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_BatchGenerateDataKeyResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_BatchGenerateDataKeyResponse>(
+            message: try await self.batchGenerateDataKey(
                 request: request.message,
                 context: context
             ),
@@ -4902,6 +5217,77 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ExplainAccessResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ExplainAccessResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchEncrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+        /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+        /// > alone: results come in request order, each a response or a google.rpc.Status.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchEncryptRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchEncryptRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchEncryptResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchEncrypt<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchEncryptRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchEncryptRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchEncryptResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchEncryptResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchDecrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchDecryptRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchDecryptRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchDecryptResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchDecrypt<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchDecryptRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchDecryptRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchDecryptResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchDecryptResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "BatchGenerateDataKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchGenerateDataKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchGenerateDataKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchGenerateDataKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func batchGenerateDataKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchGenerateDataKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchGenerateDataKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchGenerateDataKeyResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "ListAuditEvents" method.
@@ -6213,6 +6599,110 @@ extension Kms_V1_KeyManagementService {
             )
         }
 
+        /// Call the "BatchEncrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+        /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+        /// > alone: results come in request order, each a response or a google.rpc.Status.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchEncryptRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchEncryptRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchEncryptResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchEncrypt<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchEncryptRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchEncryptRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchEncryptResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchEncryptResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.BatchEncrypt.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "BatchDecrypt" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchDecryptRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchDecryptRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchDecryptResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchDecrypt<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchDecryptRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchDecryptRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchDecryptResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchDecryptResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.BatchDecrypt.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "BatchGenerateDataKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_BatchGenerateDataKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_BatchGenerateDataKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_BatchGenerateDataKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func batchGenerateDataKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_BatchGenerateDataKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_BatchGenerateDataKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchGenerateDataKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.BatchGenerateDataKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
         /// Call the "ListAuditEvents" method.
         ///
         /// > Source IDL Documentation:
@@ -7326,6 +7816,95 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ExplainAccessRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ExplainAccessResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchEncrypt" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+    /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+    /// > alone: results come in request order, each a response or a google.rpc.Status.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_BatchEncryptRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchEncrypt<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_BatchEncryptRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchEncryptResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchEncrypt(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchEncryptRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchEncryptResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchDecrypt" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_BatchDecryptRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchDecrypt<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_BatchDecryptRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchDecryptResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchDecrypt(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchDecryptRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchDecryptResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGenerateDataKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_BatchGenerateDataKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGenerateDataKey<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_BatchGenerateDataKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchGenerateDataKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.batchGenerateDataKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_BatchGenerateDataKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_BatchGenerateDataKeyResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -8585,6 +9164,107 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.explainAccess(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchEncrypt" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Encrypts up to 1,000 plaintexts in one call (at most 1 MiB in all). Each item is
+    /// > validated, authorized (kms:Encrypt) and audited exactly as Encrypt would be, and fails
+    /// > alone: results come in request order, each a response or a google.rpc.Status.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchEncrypt<Result>(
+        _ message: Kms_V1_BatchEncryptRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchEncryptResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_BatchEncryptRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchEncrypt(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchDecrypt" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Decrypts up to 1,000 blobs in one call, item by item as Decrypt would.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchDecrypt<Result>(
+        _ message: Kms_V1_BatchDecryptRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchDecryptResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_BatchDecryptRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchDecrypt(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "BatchGenerateDataKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes up to 1,000 data keys in one call, item by item as GenerateDataKey would.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func batchGenerateDataKey<Result>(
+        _ message: Kms_V1_BatchGenerateDataKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_BatchGenerateDataKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_BatchGenerateDataKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.batchGenerateDataKey(
             request: request,
             options: options,
             onResponse: handleResponse

@@ -10,7 +10,7 @@ import Logging
 /// response leaves, and returns the record's id to the caller as `x-request-id`.
 ///
 /// The service notes keys, versions, alias, grant and encryption context in the call's
-/// `AuditFacts` while it runs. When the log cannot be written the call fails with
+/// `AuditFacts` while it runs (`AuditRecordBuilder` makes the records from them). When the log cannot be written the call fails with
 /// UNAVAILABLE / `AUDIT_UNAVAILABLE`: before it runs if the log is already known to be
 /// failing (so nothing happens unrecorded), after it ran if the failure is new.
 struct AuditInterceptor: ServerInterceptor {
@@ -52,39 +52,23 @@ struct AuditInterceptor: ServerInterceptor {
         return response
     }
 
-    /// Appends the call's record.
+    /// Appends the call's records (one, or one per batch item) in one group.
     ///
-    /// - Throws: UNAVAILABLE / `AUDIT_UNAVAILABLE` when it cannot be written.
+    /// - Throws: UNAVAILABLE / `AUDIT_UNAVAILABLE` when they cannot be written.
     private func write(facts: AuditFacts, failure: RPCError?, requestID: String, time: Date, action: String) async throws {
-        let values = facts.values
-        let reason = failure.map { values.error?.reason ?? ErrorMapping.reason(of: $0) }
-        let context = log.describe(values.encryptionContext)
-        let record = AuditRecord(
-            time: time,
-            requestID: requestID,
-            principal: CurrentCall.identity?.principal.description ?? "",
-            source: CurrentCall.sourceIP,
-            action: action,
-            keyID: values.keyID?.description,
-            keyVersion: values.keyVersion,
-            alias: values.alias,
-            destinationKeyID: values.destinationKeyID?.description,
-            destinationKeyVersion: values.destinationKeyVersion,
-            outcome: failure == nil ? .allowed : (reason == KMSError.Code.accessDenied.reason ? .denied : .failed),
-            reason: reason,
-            encryptionContextKeys: context.keys,
-            encryptionContextHMAC: context.hmac,
-            encryptionContext: context.values,
-            grantID: values.grantID
+        let builder = AuditRecordBuilder(
+            log: log, requestID: requestID, time: time, action: action,
+            principal: CurrentCall.identity?.principal.description ?? "", source: CurrentCall.sourceIP
         )
+        let records = builder.records(for: facts, failure: failure)
         do {
-            try await log.append(record)
+            try await log.append(contentsOf: records)
         } catch {
             // The call already ran; say so in the server log, without secrets, so it is not
             // entirely unrecorded.
-            logger.error("a call ran but its audit record could not be written; the caller gets AUDIT_UNAVAILABLE", metadata: [
-                "request_id": "\(requestID)", "principal": "\(record.principal)", "action": "\(action)",
-                "key_id": "\(record.keyID ?? "-")", "outcome": "\(record.outcome.rawValue)", "error": "\(error)",
+            logger.error("a call ran but its audit records could not be written; the caller gets AUDIT_UNAVAILABLE", metadata: [
+                "request_id": "\(requestID)", "principal": "\(builder.principal)", "action": "\(action)",
+                "key_ids": "\(records.compactMap(\.keyID))", "outcomes": "\(records.map(\.outcome.rawValue))", "error": "\(error)",
             ])
             throw unavailable(requestID: requestID, ran: true)
         }

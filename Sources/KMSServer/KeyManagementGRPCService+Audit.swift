@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import KMSAudit
 import KMSCore
@@ -32,7 +33,7 @@ extension Kms_V1_AuditEvent {
         let record = chained.record
         self = .with {
             $0.sequence = chained.sequence
-            $0.time = Google_Protobuf_Timestamp(date: record.time)
+            $0.time = Google_Protobuf_Timestamp(exactMicroseconds: record.time)
             $0.requestID = record.requestID
             $0.principal = record.principal
             $0.source = record.source ?? ""
@@ -50,6 +51,17 @@ extension Kms_V1_AuditEvent {
             $0.grantID = record.grantID ?? ""
             $0.previousHash = chained.previousHash
             $0.hash = chained.hash
+            if let index = record.batchIndex { $0.batchIndex = Int32(index) }
         }
+    }
+}
+
+extension Google_Protobuf_Timestamp {
+    /// The timestamp of a record's time, to the microsecond the log keeps (a `Date`'s
+    /// binary fraction would otherwise show as …989 nanoseconds).
+    init(exactMicroseconds date: Date) {
+        let micros = Int64((date.timeIntervalSince1970 * 1_000_000).rounded())
+        let (seconds, remainder) = micros.quotientAndRemainder(dividingBy: 1_000_000)
+        self.init(seconds: remainder < 0 ? seconds - 1 : seconds, nanos: Int32(remainder < 0 ? remainder + 1_000_000 : remainder) * 1_000)
     }
 }

@@ -7,38 +7,44 @@ import KMSService
 
 extension KeyManagementGRPCService {
     func encrypt(request: Kms_V1_EncryptRequest, context: ServerContext) async throws -> Kms_V1_EncryptResponse {
-        try await handle { caller throws(KMSError) in
-            let result = try await service.encrypt(
-                EncryptRequest(
-                    keyID: request.keyID,
-                    plaintext: SecretBytes(copying: request.plaintext),
-                    encryptionContext: request.encryptionContext
-                ),
-                context: caller
-            )
-            return .with {
-                $0.ciphertextBlob = Data(result.ciphertextBlob)
-                $0.keyID = result.keyID.description
-                $0.keyVersion = result.keyVersion
-            }
-        }
+        try await handle { caller throws(KMSError) in try await encrypt(request, caller: caller) }
     }
 
     func decrypt(request: Kms_V1_DecryptRequest, context: ServerContext) async throws -> Kms_V1_DecryptResponse {
-        try await handle { caller throws(KMSError) in
-            let result = try await service.decrypt(
-                DecryptRequest(
-                    ciphertextBlob: Array(request.ciphertextBlob),
-                    encryptionContext: request.encryptionContext,
-                    keyID: request.keyID
-                ),
-                context: caller
-            )
-            return .with {
-                $0.plaintext = result.plaintext.data
-                $0.keyID = result.keyID.description
-                $0.keyVersion = result.keyVersion
-            }
+        try await handle { caller throws(KMSError) in try await decrypt(request, caller: caller) }
+    }
+
+    /// One Encrypt, for the single call and for each item of BatchEncrypt.
+    func encrypt(_ request: Kms_V1_EncryptRequest, caller: RequestContext) async throws(KMSError) -> Kms_V1_EncryptResponse {
+        let result = try await service.encrypt(
+            EncryptRequest(
+                keyID: request.keyID,
+                plaintext: SecretBytes(copying: request.plaintext),
+                encryptionContext: request.encryptionContext
+            ),
+            context: caller
+        )
+        return .with {
+            $0.ciphertextBlob = Data(result.ciphertextBlob)
+            $0.keyID = result.keyID.description
+            $0.keyVersion = result.keyVersion
+        }
+    }
+
+    /// One Decrypt, for the single call and for each item of BatchDecrypt.
+    func decrypt(_ request: Kms_V1_DecryptRequest, caller: RequestContext) async throws(KMSError) -> Kms_V1_DecryptResponse {
+        let result = try await service.decrypt(
+            DecryptRequest(
+                ciphertextBlob: Array(request.ciphertextBlob),
+                encryptionContext: request.encryptionContext,
+                keyID: request.keyID
+            ),
+            context: caller
+        )
+        return .with {
+            $0.plaintext = result.plaintext.data
+            $0.keyID = result.keyID.description
+            $0.keyVersion = result.keyVersion
         }
     }
 

@@ -6,15 +6,17 @@ import KMSService
 
 extension KeyManagementGRPCService {
     func generateDataKey(request: Kms_V1_GenerateDataKeyRequest, context: ServerContext) async throws -> Kms_V1_GenerateDataKeyResponse {
-        try await handle { caller throws(KMSError) in
-            let domainRequest = try GenerateDataKeyRequest(request)
-            let result = try await service.generateDataKey(domainRequest, context: caller)
-            return .with {
-                $0.plaintext = result.plaintext?.data ?? Data()
-                $0.ciphertextBlob = Data(result.ciphertextBlob)
-                $0.keyID = result.keyID.description
-                $0.keyVersion = result.keyVersion
-            }
+        try await handle { caller throws(KMSError) in try await generateDataKey(request, caller: caller) }
+    }
+
+    /// One GenerateDataKey, for the single call and for each item of BatchGenerateDataKey.
+    func generateDataKey(_ request: Kms_V1_GenerateDataKeyRequest, caller: RequestContext) async throws(KMSError) -> Kms_V1_GenerateDataKeyResponse {
+        let result = try await service.generateDataKey(try GenerateDataKeyRequest(request), context: caller)
+        return .with {
+            $0.plaintext = result.plaintext?.data ?? Data()
+            $0.ciphertextBlob = Data(result.ciphertextBlob)
+            $0.keyID = result.keyID.description
+            $0.keyVersion = result.keyVersion
         }
     }
 

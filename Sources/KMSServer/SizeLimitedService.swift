@@ -7,8 +7,9 @@ import SwiftProtobuf
 /// Registers `kms.v1.KeyManagementService` with a per-method request size limit.
 ///
 /// The transport refuses messages over `Limits.maxTransportMessageBytes` before reading
-/// them whole; this adds the tighter 64 KiB limit of single-item RPCs, answered as
-/// RESOURCE_EXHAUSTED with reason `LIMIT_EXCEEDED` before the message is decoded.
+/// them whole; this adds the tighter limits of each method (64 KiB for single-item RPCs,
+/// 1 MiB for batches), answered as RESOURCE_EXHAUSTED with reason `LIMIT_EXCEEDED` before
+/// the message is decoded.
 struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceProtocol>: RegistrableRPCService {
     let service: Service
 
@@ -57,6 +58,10 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.RevokeGrant.descriptor, limit: limit, service.revokeGrant)
         router.register(Method.ExplainAccess.descriptor, limit: limit, service.explainAccess)
         router.register(Method.ListAuditEvents.descriptor, limit: limit, service.listAuditEvents)
+        let batchLimit = Limits.maxBatchRequestBytes
+        router.register(Method.BatchEncrypt.descriptor, limit: batchLimit, service.batchEncrypt)
+        router.register(Method.BatchDecrypt.descriptor, limit: batchLimit, service.batchDecrypt)
+        router.register(Method.BatchGenerateDataKey.descriptor, limit: batchLimit, service.batchGenerateDataKey)
     }
 }
 

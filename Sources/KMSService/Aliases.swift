@@ -35,6 +35,7 @@ extension KeyManagementService {
     ///   the name is in use.
     public func createAlias(name: String, targetKeyID: String, context: RequestContext) async throws(KMSError) {
         try AliasName.checkWritable(name)
+        context.audit.noteAlias(name)
         let target = try await loadKey(Self.parseKeyID(targetKeyID, field: "target_key_id"))
         try authorize(.createAlias, on: target, context: context)
         try await storage("create alias") { try await store.createAlias(StoredAlias(name: name, targetKeyID: target.id)) }
@@ -51,6 +52,7 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.aliasNotFound`, `.keyNotFound`, `.accessDenied`.
     public func updateAlias(name: String, targetKeyID: String, context: RequestContext) async throws(KMSError) {
         try AliasName.checkWritable(name)
+        context.audit.noteAlias(name)
         let newTargetID = try Self.parseKeyID(targetKeyID, field: "target_key_id")
         let current = try await loadKey(storedAlias(named: name).targetKeyID)
         let newTarget = try await loadKey(newTargetID)
@@ -68,6 +70,7 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.aliasNotFound`, `.accessDenied`.
     public func deleteAlias(name: String, context: RequestContext) async throws(KMSError) {
         try AliasName.checkWritable(name)
+        context.audit.noteAlias(name)
         let target = try await loadKey(storedAlias(named: name).targetKeyID)
         try authorize(.deleteAlias, on: target, context: context)
         try await storage("delete alias") { try await store.deleteAlias(named: name) }

@@ -34,8 +34,11 @@ extension KeyManagementService {
         if !request.keyID.isEmpty { query.keyID = try Self.parseKeyID(request.keyID, field: "key_id").description }
         if !request.principal.isEmpty { query.principal = request.principal }
         if !request.action.isEmpty {
-            guard KMSAction(rawValue: request.action) != nil else {
-                throw KMSError(.validation, "action must be a KMS action such as kms:Decrypt")
+            // Records name the RPC (kms:ReEncrypt, kms:GetCallerIdentity), not only policy actions.
+            guard request.action.hasPrefix("kms:"), request.action.count > 4, request.action.count <= 64,
+                  request.action.dropFirst(4).allSatisfy({ $0.isASCII && $0.isLetter })
+            else {
+                throw KMSError(.validation, "action must be kms: and an operation name, such as kms:Decrypt")
             }
             query.action = request.action
         }

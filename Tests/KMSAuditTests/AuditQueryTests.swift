@@ -241,7 +241,8 @@ func answers(of log: AuditLog, upTo last: Int = QueryDataset.count) throws -> [[
         }
     }
 
-    /// The index is never synced: after a crash its end may read as zeros.
+    /// The index is never synced: after a crash its end may read as zeros (the size reached
+    /// the disk, the data did not). Start-up must notice and repair it, not append after it.
     @Test func anIndexWithAZeroFilledTailIsRepaired() async throws {
         try await withAuditDirectory { directory in
             let index = (directory as NSString).appendingPathComponent(Self.indexName)
@@ -254,6 +255,9 @@ func answers(of log: AuditLog, upTo last: Int = QueryDataset.count) throws -> [[
 
             let reopened = try openAuditLog(directory)
             defer { reopened.close() }
+            #expect(try contents(of: index).count == QueryDataset.count * 56, "one entry per record")
+            let all = try reopened.query(AuditQuery(pageSize: 1000)).records.map(\.sequence)
+            #expect(all == Array(1...UInt64(QueryDataset.count)), "each record once")
             #expect(try answers(of: reopened) == before)
         }
     }

@@ -238,7 +238,7 @@ import Testing
                 let invalid = RPCFailure(code: .invalidArgument, reason: "VALIDATION")
                 #expect(await failure { try await client.listAuditEvents(.with { $0.outcome = "maybe" }) } == invalid)
                 #expect(await failure { try await client.listAuditEvents(.with { $0.keyID = "alias/x" }) } == invalid)
-                #expect(await failure { try await client.listAuditEvents(.with { $0.action = "kms:Nothing" }) } == invalid)
+                #expect(await failure { try await client.listAuditEvents(.with { $0.action = "Decrypt" }) } == invalid)
                 #expect(await failure { try await client.listAuditEvents(.with { $0.pageSize = 1001 }) } == invalid)
                 #expect(await failure { try await client.listAuditEvents(.with { $0.pageToken = "not-a-token" }) } == invalid)
             }
