@@ -115,8 +115,10 @@ final class AuditIndex: @unchecked Sendable {
         if count > 0 {
             let first = try Self.entries(in: file, from: 0, count: 1)[0]
             let last = try Self.entries(in: file, from: count - 1, count: 1)[0]
-            // Entries for removed old files, or beyond the chain's head, mean the index is stale.
-            if first.sequence >= (files.first?.firstSequence ?? 1), last.sequence <= head.sequence {
+            // Entries for removed old files, beyond the chain's head, or out of order (a
+            // zero-filled tail after a crash) mean the index is stale.
+            if first.sequence >= (files.first?.firstSequence ?? 1), last.sequence <= head.sequence,
+               last.sequence >= first.sequence, UInt64(count) <= last.sequence - first.sequence + 1, last.length > 0 {
                 lastEntry = last
             } else {
                 logger.notice("the audit index does not match the log files; rebuilding it", metadata: ["directory": "\(directory)"])

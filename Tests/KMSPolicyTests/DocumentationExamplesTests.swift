@@ -42,7 +42,7 @@ import Testing
         let outside = try RequestSpec(sourceIP: "203.0.113.5").build()
         #expect(PolicyEngine.decide(inside, keyPolicy: key, serverPolicy: server).isAllowed)
         #expect(PolicyEngine.decide(outside, keyPolicy: key, serverPolicy: server)
-            == .explicitDeny(by: StatementReference(policy: .server, index: 3, sid: "DenyOutsideClusterNetwork")))
+            == .explicitDeny(by: StatementReference(policy: .server, index: 4, sid: "DenyOutsideClusterNetwork")))
         let listKeys = try RequestSpec(action: .listKeys, keyID: nil, sourceIP: "fd00::17").build()
         #expect(PolicyEngine.decide(listKeys, keyPolicy: nil, serverPolicy: server).isAllowed)
     }

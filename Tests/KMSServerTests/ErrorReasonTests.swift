@@ -17,7 +17,7 @@ import Testing
             .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
             .keyDestroyed: .failedPrecondition, .keyVersionDisabled: .failedPrecondition,
             .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition, .grantNotFound: .notFound,
-            .internalFailure: .internalError,
+            .auditUnavailable: .unavailable, .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])
         #expect(status.message == "message")

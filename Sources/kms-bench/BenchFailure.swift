@@ -1,0 +1,26 @@
+import GRPCCore
+
+/// A failure that ends a run, reported as one `kms-bench: <message>` line on stderr.
+struct BenchFailure: Error, CustomStringConvertible {
+    /// What went wrong, naming the file, option or step; never contains secret bytes.
+    let message: String
+
+    init(_ message: String) {
+        self.message = message
+    }
+
+    /// A failure of `step` (e.g. "creating keys") because of `error`.
+    init(_ step: String, because error: any Error) {
+        self.init("\(step): \(Self.describe(error))")
+    }
+
+    var description: String { message }
+
+    /// One line for any error: `<STATUS>: <message> (cause: …)` for a failed call.
+    static func describe(_ error: any Error) -> String {
+        guard let rpc = error as? RPCError else { return "\(error)" }
+        let line = "\(StatusNames.name(of: rpc)): \(rpc.message)"
+        guard let cause = rpc.cause else { return line }
+        return line + " (cause: \(cause))"
+    }
+}

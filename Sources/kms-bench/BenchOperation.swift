@@ -1,0 +1,69 @@
+import ArgumentParser
+
+/// What `kms-bench --op` measures: one kind of call, or the `mix` of three.
+enum BenchOperation: String, CaseIterable, Sendable, ExpressibleByArgument {
+    case encrypt
+    case decrypt
+    case generateDataKey = "generate-data-key"
+    case reEncrypt = "re-encrypt"
+    case health
+    case batchEncrypt = "batch-encrypt"
+    case batchDecrypt = "batch-decrypt"
+    case mix
+
+    /// Whether a call carries `--batch` items rather than one.
+    var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt }
+
+    /// Every kind of call the operation issues.
+    var callKinds: Set<CallKind> {
+        switch self {
+        case .encrypt: [.encrypt]
+        case .decrypt: [.decrypt]
+        case .generateDataKey: [.generateDataKey]
+        case .reEncrypt: [.reEncrypt]
+        case .health: [.health]
+        case .batchEncrypt: [.batchEncrypt]
+        case .batchDecrypt: [.batchDecrypt]
+        case .mix: Set(Self.mixCycle)
+        }
+    }
+
+    /// The kind of call at `step` of the operation's cycle (always the same but for `mix`).
+    func callKind(_ step: Int) -> CallKind {
+        switch self {
+        case .encrypt: .encrypt
+        case .decrypt: .decrypt
+        case .generateDataKey: .generateDataKey
+        case .reEncrypt: .reEncrypt
+        case .health: .health
+        case .batchEncrypt: .batchEncrypt
+        case .batchDecrypt: .batchDecrypt
+        case .mix: Self.mixCycle[step % Self.mixCycle.count]
+        }
+    }
+
+    /// `mix`: 50 % Decrypt, 30 % Encrypt, 20 % GenerateDataKey, interleaved.
+    private static let mixCycle: [CallKind] = [
+        .decrypt, .encrypt, .decrypt, .generateDataKey, .decrypt,
+        .encrypt, .decrypt, .generateDataKey, .decrypt, .encrypt,
+    ]
+}
+
+/// One RPC that a worker can issue.
+enum CallKind: Hashable, Sendable {
+    case health
+    case encrypt
+    case decrypt
+    case generateDataKey
+    case reEncrypt
+    case batchEncrypt
+    case batchDecrypt
+
+    /// Whether preparing the call needs ciphertext blobs made beforehand.
+    var needsCiphertexts: Bool {
+        switch self {
+        case .decrypt, .reEncrypt, .batchDecrypt: true
+        case .health, .encrypt, .generateDataKey, .batchEncrypt: false
+        }
+    }
+}

@@ -1,0 +1,23 @@
+/// The shape of one run, after the command line is validated: what to call, how hard,
+/// and for how long. Echoed in the report.
+struct BenchPlan: Sendable {
+    /// What is measured.
+    var operation: BenchOperation
+    /// The number of gRPC clients, each with its own transport (TCP + TLS connection).
+    var connections: Int
+    /// The number of calls in flight at once, over all connections.
+    var concurrency: Int
+    /// Items per call: `--batch` for batch operations, 1 otherwise.
+    var batch: Int
+    /// Plaintext bytes per Encrypt item (and per prepared ciphertext).
+    var payload: Int
+    /// The number of keys the calls are spread over.
+    var keys: Int
+    /// Seconds measured.
+    var duration: Double
+    /// Seconds of calls before the measurement starts.
+    var warmup: Double
+
+    /// The connection that worker `worker` uses: workers are dealt round-robin.
+    func connection(ofWorker worker: Int) -> Int { worker % connections }
+}

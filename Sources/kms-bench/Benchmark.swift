@@ -1,0 +1,50 @@
+import GRPCCore
+import KMSClient
+import KMSCore
+
+/// One run: connect, resolve the keys, prepare the requests, run the workers (and the
+/// server CPU sampler) over the window, and merge what they saw.
+struct Benchmark: Sendable {
+    let plan: BenchPlan
+    let target: HostPort
+    let credentials: ClientCredentials
+    /// Existing keys to use; empty to create `plan.keys` keys.
+    let keyIDs: [String]
+    /// The server's CPU clock, with `--server-pid`.
+    let serverCPU: ServerCPUClock?
+
+    /// Deadline of every call, preparatory or measured.
+    private static let callTimeout = Duration.seconds(30)
+
+    /// Runs the benchmark.
+    ///
+    /// - Throws: `BenchFailure` when setting up fails, or when no measured call or item
+    ///   succeeded and some failed (with the first failure).
+    func run() async throws -> BenchReport {
+        var options = CallOptions.defaults
+        options.timeout = Self.callTimeout
+        let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, target: target, credentials: credentials) { connections in
+            let keys = try await BenchKeys.resolve(given: keyIDs, count: plan.keys, on: connections[0], options: options)
+            let workload = try await Workload.prepare(plan, keys: keys, on: connections[0], options: options)
+            return try await measure(workload, on: connections)
+        }
+        if tally.items == 0, let first = tally.firstError {
+            throw BenchFailure("every measured call failed; the first: \(first.message)")
+        }
+        return BenchReport(plan: plan, tally: tally, serverCPUSeconds: cpuSeconds)
+    }
+
+    /// Runs the workers over the window and samples the server's CPU at its edges.
+    private func measure(_ workload: Workload, on connections: [BenchConnection]) async throws -> (Tally, Double?) {
+        let window = MeasurementWindow(after: .now, warmup: plan.warmup, duration: plan.duration)
+        async let cpuSeconds = serverCPU?.seconds(during: window)
+        let tally = await withTaskGroup(of: Tally.self) { group in
+            for number in 0..<plan.concurrency {
+                let worker = Worker(number: number, connection: connections[plan.connection(ofWorker: number)], workload: workload, window: window)
+                group.addTask { await worker.run() }
+            }
+            return await group.reduce(into: Tally()) { $0.merge($1) }
+        }
+        return (tally, try await cpuSeconds)
+    }
+}

@@ -1,0 +1,144 @@
+import ArgumentParser
+import Foundation
+import GRPCCore
+import KMSClient
+import KMSCore
+
+/// `kms-bench`: the load generator. Drives a running `kmsd` over mutual TLS from its own
+/// process and reports throughput, call latency, errors and the server's CPU time per
+/// operation (docs/PERFORMANCE.md).
+@main
+struct KMSBench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "kms-bench",
+        abstract: "Load generator for a running kmsd (gRPC over mutual TLS).",
+        discussion: """
+            Opens --connections clients, each with its own transport, and runs --concurrency \
+            workers spread over them; each worker issues one call at a time. Calls that complete \
+            in the --duration seconds after the --warmup seconds are measured. Unless --key-id is \
+            given, --keys keys are created first (CreateKey; they stay on the server); ciphertexts \
+            for decrypt, re-encrypt, batch-decrypt and mix are made beforehand with Encrypt. \
+            `health` (grpc.health.v1.Health/Check on the same connections) is the floor; `mix` is \
+            50 % decrypt, 30 % encrypt, 20 % generate-data-key. Failed calls are counted by \
+            status; when no call succeeds, kms-bench prints the first error and exits with status 1.
+            """
+    )
+
+    @Option(help: ArgumentHelp("The server.", valueName: "host:port"))
+    var target = DevDefaults.target
+
+    @Option(help: ArgumentHelp("CA certificate (PEM) the server's certificate must chain to (default: <dev-dir>/certs/ca.pem).", valueName: "file"))
+    var ca: String?
+
+    @Option(help: ArgumentHelp("Client certificate (PEM) (default: <dev-dir>/certs/admin.pem).", valueName: "file"))
+    var cert: String?
+
+    @Option(help: ArgumentHelp("Private key (PEM) of the client certificate (default: <dev-dir>/certs/admin-key.pem).", valueName: "file"))
+    var key: String?
+
+    @Option(name: .customLong("dev-dir"), help: ArgumentHelp("Directory of `kmsd dev`, whose certs/ supply the credentials not given otherwise.", valueName: "dir"))
+    var devDirectory = DevDefaults.directory
+
+    @Option(help: "Client connections, each its own gRPC client and transport.")
+    var connections = 4
+
+    @Option(help: "Calls in flight in total, spread over the connections.")
+    var concurrency = 64
+
+    @Option(help: ArgumentHelp("Seconds measured.", valueName: "seconds"))
+    var duration: Double = 10
+
+    @Option(help: ArgumentHelp("Seconds of calls before the measurement (not measured).", valueName: "seconds"))
+    var warmup: Double = 2
+
+    @Option(help: ArgumentHelp("The operation to measure.", valueName: BenchOperation.allCases.map(\.rawValue).joined(separator: "|")))
+    var op: BenchOperation
+
+    @Option(help: ArgumentHelp("Items per batch call (batch-encrypt, batch-decrypt), at most \(Limits.batchItems.upperBound).", valueName: "items"))
+    var batch = 100
+
+    @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item, at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))
+    var payload = 256
+
+    @Option(help: "Keys to spread the calls over, created at start (default 1, or the number of --key-id).")
+    var keys: Int?
+
+    @Option(name: .customLong("key-id"), help: "Use this existing key instead of creating one; repeat for more.")
+    var keyIDs: [String] = []
+
+    @Option(name: .customLong("server-pid"), help: ArgumentHelp("Report the CPU time of this (local) kmsd process over the measurement.", valueName: "pid"))
+    var serverPID: Int32?
+
+    @Flag(help: "Print the result as one JSON object.")
+    var json = false
+
+    /// What `kmsd dev` uses unless told otherwise.
+    enum DevDefaults {
+        static let target = "127.0.0.1:8443"
+        static let directory = ".kms-dev"
+    }
+
+    func validate() throws {
+        guard HostPort(parsing: target) != nil else { throw ValidationError("--target '\(target)' is not host:port") }
+        guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
+        guard duration > 0 else { throw ValidationError("--duration must be a positive number of seconds") }
+        guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        guard Limits.batchItems.contains(batch) else { throw ValidationError("--batch must be from 1 to \(Limits.batchItems.upperBound)") }
+        guard (1...Limits.maxPlaintextBytes).contains(payload) else { throw ValidationError("--payload must be from 1 to \(Limits.maxPlaintextBytes)") }
+        if let keys {
+            guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
+            guard keyIDs.isEmpty || keys == keyIDs.count else {
+                throw ValidationError("--keys \(keys) does not match the \(keyIDs.count) --key-id given")
+            }
+        }
+    }
+
+    mutating func run() async throws {
+        do {
+            let report = try await Benchmark(
+                plan: plan,
+                target: HostPort(parsing: target)!,
+                credentials: try credentials(),
+                keyIDs: keyIDs,
+                serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) }
+            ).run()
+            print(json ? try report.jsonLine() : report.humanText)
+        } catch let failure as BenchFailure {
+            FileHandle.standardError.write(Data("kms-bench: \(failure.message)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    private var plan: BenchPlan {
+        BenchPlan(
+            operation: op,
+            connections: connections,
+            concurrency: concurrency,
+            batch: op.isBatch ? batch : 1,
+            payload: payload,
+            keys: keyIDs.isEmpty ? keys ?? 1 : keyIDs.count,
+            duration: duration,
+            warmup: warmup
+        )
+    }
+
+    /// The credential files: each from its option, else from `--dev-dir`.
+    private func credentials() throws(BenchFailure) -> ClientCredentials {
+        let dev = ClientCredentials.dev(directory: devDirectory)
+        let credentials = ClientCredentials(
+            caCertificatePath: ca ?? dev.caCertificatePath,
+            certificatePath: cert ?? dev.certificatePath,
+            privateKeyPath: key ?? dev.privateKeyPath
+        )
+        let files = [
+            ("CA certificate", credentials.caCertificatePath, "--ca"),
+            ("client certificate", credentials.certificatePath, "--cert"),
+            ("client private key", credentials.privateKeyPath, "--key"),
+        ]
+        for (what, path, option) in files where !FileManager.default.isReadableFile(atPath: path) {
+            throw BenchFailure("cannot read the \(what) '\(path)'; give it with \(option), or --dev-dir for a `kmsd dev` directory")
+        }
+        return credentials
+    }
+}

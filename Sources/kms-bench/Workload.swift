@@ -1,0 +1,138 @@
+import Foundation
+import GRPCCore
+import KMSProto
+
+/// The requests of a run, built before it starts so that a measured call only sends one
+/// and waits for the answer.
+///
+/// Call `i` uses key `i mod K` (a batch's items take the following keys in turn) and,
+/// for `mix`, the kind at `i / K` in the mix's cycle, so every key sees the same mix. Decrypt, ReEncrypt and BatchDecrypt send ciphertexts made by Encrypt
+/// during preparation, one per key; ReEncrypt re-encrypts from key `i` to key `i + 1`.
+struct Workload: Sendable {
+    private let operation: BenchOperation
+    private let keyCount: Int
+    private let options: CallOptions
+    private var encrypt: [Kms_V1_EncryptRequest] = []
+    private var decrypt: [Kms_V1_DecryptRequest] = []
+    private var generateDataKey: [Kms_V1_GenerateDataKeyRequest] = []
+    private var reEncrypt: [Kms_V1_ReEncryptRequest] = []
+    private var batchEncrypt: [Kms_V1_BatchEncryptRequest] = []
+    private var batchDecrypt: [Kms_V1_BatchDecryptRequest] = []
+    private let health = Grpc_Health_V1_HealthCheckRequest()
+
+    /// Builds the requests of `plan` over `keys`, making the ciphertexts it needs on `connection`.
+    ///
+    /// - Throws: `BenchFailure` when a preparatory Encrypt fails.
+    static func prepare(_ plan: BenchPlan, keys: [String], on connection: BenchConnection, options: CallOptions) async throws -> Workload {
+        var workload = Workload(operation: plan.operation, keyCount: keys.count, options: options)
+        let kinds = plan.operation.callKinds
+        let plaintext = Data((0..<plan.payload).map { _ in UInt8.random(in: .min ... .max) })
+        let encrypts = keys.map { key in
+            Kms_V1_EncryptRequest.with {
+                $0.keyID = key
+                $0.plaintext = plaintext
+            }
+        }
+        let blobs = kinds.contains(where: \.needsCiphertexts)
+            ? try await ciphertexts(of: encrypts, on: connection, options: options)
+            : []
+        let decrypts = blobs.map { blob in Kms_V1_DecryptRequest.with { $0.ciphertextBlob = blob } }
+
+        if kinds.contains(.encrypt) { workload.encrypt = encrypts }
+        if kinds.contains(.decrypt) { workload.decrypt = decrypts }
+        if kinds.contains(.generateDataKey) {
+            workload.generateDataKey = keys.map { key in
+                Kms_V1_GenerateDataKeyRequest.with {
+                    $0.keyID = key
+                    $0.keySpec = .aes256
+                }
+            }
+        }
+        if kinds.contains(.reEncrypt) {
+            workload.reEncrypt = blobs.indices.map { index in
+                Kms_V1_ReEncryptRequest.with {
+                    $0.ciphertextBlob = blobs[index]
+                    $0.destinationKeyID = keys[(index + 1) % keys.count]
+                }
+            }
+        }
+        if kinds.contains(.batchEncrypt) {
+            workload.batchEncrypt = keys.indices.map { start in
+                Kms_V1_BatchEncryptRequest.with { $0.requests = batchKeys(from: start, count: plan.batch, keys: keys.count).map { encrypts[$0] } }
+            }
+        }
+        if kinds.contains(.batchDecrypt) {
+            workload.batchDecrypt = keys.indices.map { start in
+                Kms_V1_BatchDecryptRequest.with { $0.requests = batchKeys(from: start, count: plan.batch, keys: keys.count).map { decrypts[$0] } }
+            }
+        }
+        return workload
+    }
+
+    /// Issues call number `sequence` of `worker` on `connection` and waits for the answer.
+    ///
+    /// - Throws: `RPCError` when the call fails as a whole.
+    func call(_ sequence: Int, of worker: Int, on connection: BenchConnection) async throws -> CallOutcome {
+        let index = worker + sequence
+        // Calls go round the keys; the kind (for `mix`) moves on after each round.
+        switch operation.callKind(index / keyCount) {
+        case .health:
+            _ = try await connection.health.check(health, options: options)
+            return .single
+        case .encrypt:
+            _ = try await connection.kms.encrypt(encrypt[index % encrypt.count], options: options)
+            return .single
+        case .decrypt:
+            _ = try await connection.kms.decrypt(decrypt[index % decrypt.count], options: options)
+            return .single
+        case .generateDataKey:
+            _ = try await connection.kms.generateDataKey(generateDataKey[index % generateDataKey.count], options: options)
+            return .single
+        case .reEncrypt:
+            _ = try await connection.kms.reEncrypt(reEncrypt[index % reEncrypt.count], options: options)
+            return .single
+        case .batchEncrypt:
+            let response = try await connection.kms.batchEncrypt(batchEncrypt[index % batchEncrypt.count], options: options)
+            return CallOutcome(batch: response.results) { item in
+                switch item.result {
+                case .response: nil
+                case .error(let status): (status.code, status.message)
+                case nil: (2, "the batch result holds neither a response nor an error")
+                }
+            }
+        case .batchDecrypt:
+            let response = try await connection.kms.batchDecrypt(batchDecrypt[index % batchDecrypt.count], options: options)
+            return CallOutcome(batch: response.results) { item in
+                switch item.result {
+                case .response: nil
+                case .error(let status): (status.code, status.message)
+                case nil: (2, "the batch result holds neither a response nor an error")
+                }
+            }
+        }
+    }
+
+    private init(operation: BenchOperation, keyCount: Int, options: CallOptions) {
+        self.operation = operation
+        self.keyCount = keyCount
+        self.options = options
+    }
+
+    /// The key indices of the items of a batch that starts at key `start`.
+    private static func batchKeys(from start: Int, count: Int, keys: Int) -> [Int] {
+        (0..<count).map { (start + $0) % keys }
+    }
+
+    /// One ciphertext blob per request, made by Encrypt.
+    private static func ciphertexts(of requests: [Kms_V1_EncryptRequest], on connection: BenchConnection, options: CallOptions) async throws -> [Data] {
+        var blobs: [Data] = []
+        for request in requests {
+            do {
+                blobs.append(try await connection.kms.encrypt(request, options: options).ciphertextBlob)
+            } catch {
+                throw BenchFailure("preparing ciphertexts (Encrypt)", because: error)
+            }
+        }
+        return blobs
+    }
+}
