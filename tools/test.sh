@@ -15,3 +15,7 @@ bin="$(swift build --show-bin-path)"
 "$bin/kms-microbench" --seconds 0.2 --audit-records 10000
 
 KMS_BIN_DIR="$bin" python3 -m pytest -q tools/interop
+
+# Smoke run of kms-bench against a real kmsd: 2 s of each operation; fails only when an
+# operation had no successful call or any error (timings are not checked).
+tools/bench.sh --smoke

@@ -1,4 +1,5 @@
 import GRPCCore
+import KMSClient
 
 /// A failure that ends a run, reported as one `kms-bench: <message>` line on stderr.
 struct BenchFailure: Error, CustomStringConvertible {
@@ -16,10 +17,15 @@ struct BenchFailure: Error, CustomStringConvertible {
 
     var description: String { message }
 
+    /// The status name of a failed call's error (`UNKNOWN` for anything but an `RPCError`).
+    static func statusName(of error: any Error) -> String {
+        ((error as? RPCError)?.code ?? .unknown).canonicalName
+    }
+
     /// One line for any error: `<STATUS>: <message> (cause: …)` for a failed call.
     static func describe(_ error: any Error) -> String {
         guard let rpc = error as? RPCError else { return "\(error)" }
-        let line = "\(StatusNames.name(of: rpc)): \(rpc.message)"
+        let line = "\(rpc.code.canonicalName): \(rpc.message)"
         guard let cause = rpc.cause else { return line }
         return line + " (cause: \(cause))"
     }

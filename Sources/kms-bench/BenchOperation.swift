@@ -1,7 +1,7 @@
 import ArgumentParser
 
 /// What `kms-bench --op` measures: one kind of call, or the `mix` of three.
-enum BenchOperation: String, CaseIterable, Sendable, ExpressibleByArgument {
+enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArgument {
     case encrypt
     case decrypt
     case generateDataKey = "generate-data-key"
@@ -11,11 +11,20 @@ enum BenchOperation: String, CaseIterable, Sendable, ExpressibleByArgument {
     case batchDecrypt = "batch-decrypt"
     case mix
 
+    /// Whether the calls name keys (all but `health`).
+    var usesKeys: Bool { self != .health }
+
+    /// Whether the calls carry `--payload` bytes (or ciphertexts of them).
+    var usesPayload: Bool { usesKeys && self != .generateDataKey }
+
     /// Whether a call carries `--batch` items rather than one.
     var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt }
 
     /// Every kind of call the operation issues.
-    var callKinds: Set<CallKind> {
+    var callKinds: Set<CallKind> { Set(cycle) }
+
+    /// The calls the operation repeats, in order: one kind but for `mix`.
+    var cycle: [CallKind] {
         switch self {
         case .encrypt: [.encrypt]
         case .decrypt: [.decrypt]
@@ -24,21 +33,7 @@ enum BenchOperation: String, CaseIterable, Sendable, ExpressibleByArgument {
         case .health: [.health]
         case .batchEncrypt: [.batchEncrypt]
         case .batchDecrypt: [.batchDecrypt]
-        case .mix: Set(Self.mixCycle)
-        }
-    }
-
-    /// The kind of call at `step` of the operation's cycle (always the same but for `mix`).
-    func callKind(_ step: Int) -> CallKind {
-        switch self {
-        case .encrypt: .encrypt
-        case .decrypt: .decrypt
-        case .generateDataKey: .generateDataKey
-        case .reEncrypt: .reEncrypt
-        case .health: .health
-        case .batchEncrypt: .batchEncrypt
-        case .batchDecrypt: .batchDecrypt
-        case .mix: Self.mixCycle[step % Self.mixCycle.count]
+        case .mix: Self.mixCycle
         }
     }
 

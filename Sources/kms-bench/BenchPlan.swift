@@ -11,7 +11,7 @@ struct BenchPlan: Sendable {
     var batch: Int
     /// Plaintext bytes per Encrypt item (and per prepared ciphertext).
     var payload: Int
-    /// The number of keys the calls are spread over.
+    /// The number of keys the calls are spread over; 0 for `health`.
     var keys: Int
     /// Seconds measured.
     var duration: Double

@@ -14,7 +14,7 @@ struct BenchReport: Encodable {
         var max: Double
     }
 
-    var op: String
+    var op: BenchOperation
     var connections: Int
     var concurrency: Int
     var batch: Int
@@ -44,7 +44,7 @@ struct BenchReport: Encodable {
 
     /// The report of `plan`'s run, from the merged `tally` and the server's CPU seconds.
     init(plan: BenchPlan, tally: Tally, serverCPUSeconds: Double?) {
-        op = plan.operation.rawValue
+        op = plan.operation
         connections = plan.connections
         concurrency = plan.concurrency
         batch = plan.batch
@@ -69,10 +69,10 @@ struct BenchReport: Encodable {
         }
     }
 
-    /// The report as one line of JSON (error names sorted).
+    /// The report as one line of JSON, members sorted by name.
     func jsonLine() throws -> String {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(self), as: UTF8.self)
     }
 

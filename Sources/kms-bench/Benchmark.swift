@@ -24,7 +24,9 @@ struct Benchmark: Sendable {
         var options = CallOptions.defaults
         options.timeout = Self.callTimeout
         let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, target: target, credentials: credentials) { connections in
-            let keys = try await BenchKeys.resolve(given: keyIDs, count: plan.keys, on: connections[0], options: options)
+            let keys = plan.operation.usesKeys
+                ? try await BenchKeys.resolve(given: keyIDs, count: plan.keys, on: connections[0], options: options)
+                : []
             let workload = try await Workload.prepare(plan, keys: keys, on: connections[0], options: options)
             return try await measure(workload, on: connections)
         }

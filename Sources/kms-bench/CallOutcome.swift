@@ -1,3 +1,7 @@
+import GRPCCore
+import KMSClient
+import KMSProto
+
 /// What one call that the server answered achieved: the items done, and the items that
 /// failed inside a batch (a batch call fails item by item).
 struct CallOutcome: Sendable {
@@ -17,20 +21,37 @@ struct CallOutcome: Sendable {
     /// A single-item call that succeeded.
     static let single = CallOutcome(succeeded: 1)
 
-    /// The outcome of a batch whose results are `results`; `failure` returns the status of
-    /// a failed item (code and message) and `nil` for one that succeeded.
-    init<Result>(batch results: [Result], failure: (Result) -> (code: Int32, message: String)?) {
+    /// The outcome of a batch call whose results are `results`.
+    init(batch results: [some BatchItemResult]) {
         succeeded = 0
         for result in results {
-            if let (code, message) = failure(result) {
-                failures.append(ItemFailure(status: StatusNames.name(ofCode: Int(code)), message: message))
-            } else {
+            guard let status = result.failureStatus else {
                 succeeded += 1
+                continue
             }
+            failures.append(
+                status.code == 0
+                    ? ItemFailure(status: RPCError.Code.unknown.canonicalName, message: "a batch result held neither a response nor an error")
+                    : ItemFailure(status: RPCError.Code.canonicalName(ofRawValue: Int(status.code)), message: status.message)
+            )
         }
     }
 
     private init(succeeded: Int) {
         self.succeeded = succeeded
     }
+}
+
+/// One result of a batch call: the item's response, or the status the item failed with.
+protocol BatchItemResult {
+    /// The status the item failed with (code 0 when the result is empty); `nil` when it succeeded.
+    var failureStatus: Google_Rpc_Status? { get }
+}
+
+extension Kms_V1_BatchEncryptResult: BatchItemResult {
+    var failureStatus: Google_Rpc_Status? { if case .response? = result { nil } else { error } }
+}
+
+extension Kms_V1_BatchDecryptResult: BatchItemResult {
+    var failureStatus: Google_Rpc_Status? { if case .response? = result { nil } else { error } }
 }

@@ -4,9 +4,10 @@ extension BenchReport {
     /// The report for people: a few aligned lines.
     var humanText: String {
         let items = batch == 1 ? "" : ", \(batch) items per call"
-        let keyCount = keys == 1 ? "1 key" : "\(keys) keys"
+        let keyCount = keys == 1 ? ", 1 key" : keys == 0 ? "" : ", \(keys) keys"
+        let payloads = !op.usesPayload ? "" : ", \(payload)-byte payloads"
         var lines = [
-            "\(op): \(connections) connections, \(concurrency) calls in flight\(items), \(payload)-byte payloads, \(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
+            "\(op.rawValue): \(connections) connections, \(concurrency) calls in flight\(items)\(payloads)\(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
             Self.row("throughput", "\(Self.number(opsPerSecond, places: 1)) ops/s   \(Self.number(callsPerSecond, places: 1)) calls/s"),
             Self.row(
                 "latency ms",

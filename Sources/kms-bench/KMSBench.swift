@@ -51,7 +51,7 @@ struct KMSBench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Seconds of calls before the measurement (not measured).", valueName: "seconds"))
     var warmup: Double = 2
 
-    @Option(help: ArgumentHelp("The operation to measure.", valueName: BenchOperation.allCases.map(\.rawValue).joined(separator: "|")))
+    @Option(help: ArgumentHelp("The operation to measure.", valueName: "op"))
     var op: BenchOperation
 
     @Option(help: ArgumentHelp("Items per batch call (batch-encrypt, batch-decrypt), at most \(Limits.batchItems.upperBound).", valueName: "items"))
@@ -79,7 +79,7 @@ struct KMSBench: AsyncParsableCommand {
     }
 
     func validate() throws {
-        guard HostPort(parsing: target) != nil else { throw ValidationError("--target '\(target)' is not host:port") }
+        _ = try hostPort()
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
         guard duration > 0 else { throw ValidationError("--duration must be a positive number of seconds") }
@@ -94,11 +94,11 @@ struct KMSBench: AsyncParsableCommand {
         }
     }
 
-    mutating func run() async throws {
+    func run() async throws {
         do {
             let report = try await Benchmark(
                 plan: plan,
-                target: HostPort(parsing: target)!,
+                target: try hostPort(),
                 credentials: try credentials(),
                 keyIDs: keyIDs,
                 serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) }
@@ -117,10 +117,15 @@ struct KMSBench: AsyncParsableCommand {
             concurrency: concurrency,
             batch: op.isBatch ? batch : 1,
             payload: payload,
-            keys: keyIDs.isEmpty ? keys ?? 1 : keyIDs.count,
+            keys: op.usesKeys ? (keyIDs.isEmpty ? keys ?? 1 : keyIDs.count) : 0,
             duration: duration,
             warmup: warmup
         )
+    }
+
+    private func hostPort() throws(ValidationError) -> HostPort {
+        guard let hostPort = HostPort(parsing: target) else { throw ValidationError("--target '\(target)' is not host:port") }
+        return hostPort
     }
 
     /// The credential files: each from its option, else from `--dev-dir`.

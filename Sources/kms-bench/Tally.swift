@@ -26,7 +26,7 @@ struct Tally: Sendable {
 
     /// Records a call that failed as a whole.
     mutating func record(_ error: any Error, at instant: ContinuousClock.Instant) {
-        noteError(StatusNames.name(of: error), message: BenchFailure.describe(error), at: instant)
+        noteError(BenchFailure.statusName(of: error), message: BenchFailure.describe(error), at: instant)
     }
 
     /// Adds what `other` saw.

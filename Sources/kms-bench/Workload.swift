@@ -5,11 +5,14 @@ import KMSProto
 /// The requests of a run, built before it starts so that a measured call only sends one
 /// and waits for the answer.
 ///
-/// Call `i` uses key `i mod K` (a batch's items take the following keys in turn) and,
-/// for `mix`, the kind at `i / K` in the mix's cycle, so every key sees the same mix. Decrypt, ReEncrypt and BatchDecrypt send ciphertexts made by Encrypt
-/// during preparation, one per key; ReEncrypt re-encrypts from key `i` to key `i + 1`.
+/// Call `i` (worker number + the worker's call count) uses key `i mod K` — a batch's items
+/// take the following keys in turn — and, for `mix`, the kind at `i / K` in the mix's
+/// cycle, so that every key sees the same mix. Decrypt, ReEncrypt and BatchDecrypt send
+/// ciphertexts made by Encrypt during preparation, one per key; ReEncrypt re-encrypts from
+/// key `i` to key `i + 1`.
 struct Workload: Sendable {
-    private let operation: BenchOperation
+    /// The kinds of call the operation repeats (`BenchOperation.cycle`).
+    private let cycle: [CallKind]
     private let keyCount: Int
     private let options: CallOptions
     private var encrypt: [Kms_V1_EncryptRequest] = []
@@ -24,7 +27,7 @@ struct Workload: Sendable {
     ///
     /// - Throws: `BenchFailure` when a preparatory Encrypt fails.
     static func prepare(_ plan: BenchPlan, keys: [String], on connection: BenchConnection, options: CallOptions) async throws -> Workload {
-        var workload = Workload(operation: plan.operation, keyCount: keys.count, options: options)
+        var workload = Workload(operation: plan.operation, keyCount: max(1, keys.count), options: options)
         let kinds = plan.operation.callKinds
         let plaintext = Data((0..<plan.payload).map { _ in UInt8.random(in: .min ... .max) })
         let encrypts = keys.map { key in
@@ -75,7 +78,7 @@ struct Workload: Sendable {
     func call(_ sequence: Int, of worker: Int, on connection: BenchConnection) async throws -> CallOutcome {
         let index = worker + sequence
         // Calls go round the keys; the kind (for `mix`) moves on after each round.
-        switch operation.callKind(index / keyCount) {
+        switch cycle[index / keyCount % cycle.count] {
         case .health:
             _ = try await connection.health.check(health, options: options)
             return .single
@@ -93,27 +96,15 @@ struct Workload: Sendable {
             return .single
         case .batchEncrypt:
             let response = try await connection.kms.batchEncrypt(batchEncrypt[index % batchEncrypt.count], options: options)
-            return CallOutcome(batch: response.results) { item in
-                switch item.result {
-                case .response: nil
-                case .error(let status): (status.code, status.message)
-                case nil: (2, "the batch result holds neither a response nor an error")
-                }
-            }
+            return CallOutcome(batch: response.results)
         case .batchDecrypt:
             let response = try await connection.kms.batchDecrypt(batchDecrypt[index % batchDecrypt.count], options: options)
-            return CallOutcome(batch: response.results) { item in
-                switch item.result {
-                case .response: nil
-                case .error(let status): (status.code, status.message)
-                case nil: (2, "the batch result holds neither a response nor an error")
-                }
-            }
+            return CallOutcome(batch: response.results)
         }
     }
 
     private init(operation: BenchOperation, keyCount: Int, options: CallOptions) {
-        self.operation = operation
+        cycle = operation.cycle
         self.keyCount = keyCount
         self.options = options
     }

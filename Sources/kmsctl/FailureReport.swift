@@ -34,27 +34,3 @@ enum FailureReport {
         return "\(code): \(error.message) (cause: \(cause))"
     }
 }
-
-extension RPCError.Code {
-    /// The code's name as the gRPC specification writes it, e.g. `NOT_FOUND`.
-    var canonicalName: String { Self.canonicalNames[self] ?? "CODE_\(rawValue)" }
-
-    private static let canonicalNames: [RPCError.Code: String] = [
-        .cancelled: "CANCELLED",
-        .unknown: "UNKNOWN",
-        .invalidArgument: "INVALID_ARGUMENT",
-        .deadlineExceeded: "DEADLINE_EXCEEDED",
-        .notFound: "NOT_FOUND",
-        .alreadyExists: "ALREADY_EXISTS",
-        .permissionDenied: "PERMISSION_DENIED",
-        .resourceExhausted: "RESOURCE_EXHAUSTED",
-        .failedPrecondition: "FAILED_PRECONDITION",
-        .aborted: "ABORTED",
-        .outOfRange: "OUT_OF_RANGE",
-        .unimplemented: "UNIMPLEMENTED",
-        .internalError: "INTERNAL",
-        .unavailable: "UNAVAILABLE",
-        .dataLoss: "DATA_LOSS",
-        .unauthenticated: "UNAUTHENTICATED",
-    ]
-}

@@ -89,6 +89,24 @@ import Testing
         }
     }
 
+    @Test func aRefusedBatchLeavesNoneOfItsRecords() async throws {
+        try await withAuditDirectory { directory in
+            let log = try openAuditLog(directory)
+            defer { log.close() }
+            try await log.append(Sample.record(1))
+            #expect(chmod(directory, 0o555) == 0)
+            await #expect(throws: AuditUnavailable.self) {
+                try await log.append(contentsOf: [Sample.record(2), Sample.record(3)])
+            }
+            #expect(chmod(directory, 0o700) == 0)
+            try await log.append(contentsOf: [Sample.record(4), Sample.record(5)])
+            let records = try chainRecords(in: directory)
+            #expect(records.map(\.sequence) == [1, 2, 3])
+            #expect(records.map(\.record.requestID) == ["req-1", "req-4", "req-5"])
+            try expectIntact(try verifyChain(in: directory), records: 3, in: directory)
+        }
+    }
+
     @Test func aClosedLogRefusesRecords() async throws {
         try await withAuditDirectory { directory in
             let log = try openAuditLog(directory)

@@ -63,6 +63,29 @@ import Testing
         }
     }
 
+    @Test func aBatchIsWrittenAsOneGroupInOrder() async throws {
+        try await withAuditDirectory { directory in
+            let log = try openAuditLog(directory)
+            defer { log.close() }
+            try await log.append(Sample.record(1))
+            let batch = (0..<3).map { index in
+                var record = Sample.record(2)
+                record.batchIndex = index
+                record.keyID = "batch-key-\(index)"
+                return record
+            }
+            try await log.append(contentsOf: batch)
+            #expect(log.statistics.groups == 2)
+            #expect(log.statistics.records == 4)
+            let records = try chainRecords(in: directory)
+            #expect(records.map(\.sequence) == [1, 2, 3, 4])
+            #expect(Array(records.dropFirst().map(\.record)) == batch)
+            #expect(records.map(\.record.batchIndex) == [nil, 0, 1, 2])
+            try expectIntact(try verifyChain(in: directory), records: 4, in: directory)
+            #expect(try log.query(AuditQuery(keyID: "batch-key-1")).records.map(\.sequence) == [3])
+        }
+    }
+
     @Test func filesRotateAndTheChainContinuesAcrossThem() async throws {
         try await withAuditDirectory { directory in
             let log = try openAuditLog(directory, maxFileBytes: 2000)
@@ -124,6 +147,27 @@ import Testing
             #expect(records.map(\.sequence) == Array(1...6))
             #expect(records.last?.record.requestID == "req-6")
             try expectIntact(try verifyChain(in: directory), records: 6, in: directory)
+        }
+    }
+
+    @Test func repeatedRepairsKeepEveryTornTail() async throws {
+        try await withAuditDirectory { directory in
+            let first = try openAuditLog(directory)
+            try await appendSamples(1...2, to: first)
+            first.close()
+            let path = try #require(try auditPaths(directory).last)
+            let torn = [Array(#"{"seq":3,"ti"#.utf8), Array(#"{"seq":3,"time":"2026"#.utf8)]
+            for bytes in torn {
+                try append(bytes, to: path)
+                let log = try openAuditLog(directory)
+                log.close()
+            }
+            let name = (path as NSString).lastPathComponent
+            let aside = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasPrefix(name + ".torn-") }
+            #expect(aside.count == 2)
+            let saved = try aside.map { try contents(of: (directory as NSString).appendingPathComponent($0)) }
+            #expect(Set(saved) == Set(torn))
+            try expectIntact(try verifyChain(in: directory), records: 2, in: directory)
         }
     }
 

@@ -6,8 +6,8 @@ import Testing
     static let previous = String(repeating: "3c", count: 32)
 
     static let full = AuditRecord(
-        time: Date(timeIntervalSince1970: 1_795_000_000.25), requestID: "req-1", principal: "CN=alice,O=Acme",
-        source: "192.0.2.7", action: "kms:ReEncrypt", keyID: "key-a", keyVersion: 3, alias: "alias/billing",
+        time: Date(timeIntervalSince1970: 1_795_000_000.25), requestID: "req-1", batchIndex: 2,
+        principal: "CN=alice,O=Acme", source: "192.0.2.7", action: "kms:ReEncrypt", keyID: "key-a", keyVersion: 3, alias: "alias/billing",
         destinationKeyID: "key-b", destinationKeyVersion: 7, outcome: .denied, reason: "ACCESS_DENIED",
         encryptionContextKeys: ["Tenant", "tenant_id"], encryptionContextHMAC: String(repeating: "ab", count: 32),
         encryptionContext: ["tenant_id": "acme", "Tenant": "Acme Corp"], grantID: "grant-9"
@@ -20,7 +20,7 @@ import Testing
 
     @Test func everyFieldIsWrittenInTheDocumentedOrderAndHashed() {
         let (line, hash) = AuditLine.encode(Self.full, sequence: 42, previousHash: Self.previous)
-        let body = #"{"seq":42,"time":"2026-11-18T11:06:40.250000Z","request_id":"req-1","principal":"CN=alice,O=Acme","#
+        let body = #"{"seq":42,"time":"2026-11-18T11:06:40.250000Z","request_id":"req-1","batch_index":2,"principal":"CN=alice,O=Acme","#
             + #""source":"192.0.2.7","action":"kms:ReEncrypt","key_id":"key-a","key_version":3,"alias":"alias/billing","#
             + #""destination_key_id":"key-b","destination_key_version":7,"outcome":"denied","reason":"ACCESS_DENIED","#
             + #""encryption_context_keys":["Tenant","tenant_id"],"encryption_context_hmac":""# + String(repeating: "ab", count: 32)
