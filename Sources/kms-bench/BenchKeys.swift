@@ -2,21 +2,61 @@ import GRPCCore
 import KMSProto
 
 /// The keys a run spreads its calls over: given with `--key-id`, else created with
-/// CreateKey before the run (they stay on the server; pass them back with `--key-id`).
+/// CreateKey before the run (they stay on the server), or with `--reuse-keys` the
+/// server's enabled keys first, topped up with new ones.
 enum BenchKeys {
-    /// The key ids to use: `given` when not empty, else `count` new keys.
+    /// CreateKey calls in flight while keys are made.
+    static let creationConcurrency = 64
+
+    /// The key ids to use: `given` when not empty, else `count` keys (existing ones first
+    /// when `reuse` is set).
     ///
-    /// - Throws: `BenchFailure` when CreateKey fails.
-    static func resolve(given: [String], count: Int, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
+    /// - Throws: `BenchFailure` when ListKeys or CreateKey fails.
+    static func resolve(
+        given: [String], count: Int, reuse: Bool, on connection: BenchConnection, options: CallOptions
+    ) async throws -> [String] {
         guard given.isEmpty else { return given }
+        var keys = reuse ? try await existing(upTo: count, on: connection, options: options) : []
+        keys += try await create(count - keys.count, on: connection, options: options)
+        return keys
+    }
+
+    /// Up to `count` enabled keys of the server, in its listing order.
+    private static func existing(upTo count: Int, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
+        var keys: [String] = []
+        var token = ""
+        repeat {
+            let page: Kms_V1_ListKeysResponse
+            do {
+                page = try await connection.kms.listKeys(.with { $0.pageSize = 1000; $0.pageToken = token }, options: options)
+            } catch {
+                throw BenchFailure("listing keys (ListKeys)", because: error)
+            }
+            keys += page.keys.filter { $0.keyState == .enabled }.map(\.keyID)
+            token = page.nextPageToken
+        } while !token.isEmpty && keys.count < count
+        return Array(keys.prefix(count))
+    }
+
+    /// `count` new keys, made `creationConcurrency` at a time.
+    private static func create(_ count: Int, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
         var request = Kms_V1_CreateKeyRequest()
         request.description_p = "kms-bench"
+        let template = request
         var keys: [String] = []
-        for _ in 0..<count {
-            do {
-                keys.append(try await connection.kms.createKey(request, options: options).keyMetadata.keyID)
-            } catch {
-                throw BenchFailure("creating keys (CreateKey)", because: error)
+        keys.reserveCapacity(count)
+        for start in stride(from: 0, to: count, by: creationConcurrency) {
+            try await withThrowingTaskGroup(of: String.self) { group in
+                for _ in start..<min(start + creationConcurrency, count) {
+                    group.addTask {
+                        do {
+                            return try await connection.kms.createKey(template, options: options).keyMetadata.keyID
+                        } catch {
+                            throw BenchFailure("creating keys (CreateKey)", because: error)
+                        }
+                    }
+                }
+                for try await key in group { keys.append(key) }
             }
         }
         return keys

@@ -5,6 +5,8 @@ struct BenchPlan: Sendable {
     var operation: BenchOperation
     /// The number of gRPC clients, each with its own transport (TCP + TLS connection).
     var connections: Int
+    /// Connections opened before the run and left idle during it.
+    var idleConnections: Int
     /// The number of calls in flight at once, over all connections.
     var concurrency: Int
     /// Items per call: `--batch` for batch operations, 1 otherwise.

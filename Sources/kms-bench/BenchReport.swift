@@ -16,6 +16,7 @@ struct BenchReport: Encodable {
 
     var op: BenchOperation
     var connections: Int
+    var idleConnections: Int
     var concurrency: Int
     var batch: Int
     var payload: Int
@@ -33,6 +34,7 @@ struct BenchReport: Encodable {
 
     enum CodingKeys: String, CodingKey {
         case op, connections, concurrency, batch, payload, keys
+        case idleConnections = "idle_connections"
         case durationSeconds = "duration_seconds"
         case opsPerSecond = "ops_per_second"
         case callsPerSecond = "calls_per_second"
@@ -46,6 +48,7 @@ struct BenchReport: Encodable {
     init(plan: BenchPlan, tally: Tally, serverCPUSeconds: Double?) {
         op = plan.operation
         connections = plan.connections
+        idleConnections = plan.idleConnections
         concurrency = plan.concurrency
         batch = plan.batch
         payload = plan.payload

@@ -1,6 +1,7 @@
 import GRPCCore
 import KMSClient
 import KMSCore
+import KMSProto
 
 /// One run: connect, resolve the keys, prepare the requests, run the workers (and the
 /// server CPU sampler) over the window, and merge what they saw.
@@ -10,6 +11,8 @@ struct Benchmark: Sendable {
     let credentials: ClientCredentials
     /// Existing keys to use; empty to create `plan.keys` keys.
     let keyIDs: [String]
+    /// Whether to use the server's keys before creating new ones.
+    let reuseKeys: Bool
     /// The server's CPU clock, with `--server-pid`.
     let serverCPU: ServerCPUClock?
 
@@ -25,15 +28,36 @@ struct Benchmark: Sendable {
         options.timeout = Self.callTimeout
         let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, target: target, credentials: credentials) { connections in
             let keys = plan.operation.usesKeys
-                ? try await BenchKeys.resolve(given: keyIDs, count: plan.keys, on: connections[0], options: options)
+                ? try await BenchKeys.resolve(given: keyIDs, count: plan.keys, reuse: reuseKeys, on: connections[0], options: options)
                 : []
             let workload = try await Workload.prepare(plan, keys: keys, on: connections[0], options: options)
-            return try await measure(workload, on: connections)
+            return try await ClientPool.withConnections(count: plan.idleConnections, target: target, credentials: credentials) { idle in
+                try await Self.connect(idle, options: options)
+                return try await measure(workload, on: connections)
+            }
         }
         if tally.items == 0, let first = tally.firstError {
             throw BenchFailure("every measured call failed; the first: \(first.message)")
         }
         return BenchReport(plan: plan, tally: tally, serverCPUSeconds: cpuSeconds)
+    }
+
+    /// Makes one health check on each of `connections` (64 at a time) so that each holds an
+    /// established mutual-TLS connection.
+    private static func connect(_ connections: [BenchConnection], options: CallOptions) async throws {
+        for start in stride(from: 0, to: connections.count, by: 64) {
+            try await withThrowingDiscardingTaskGroup { group in
+                for connection in connections[start..<min(start + 64, connections.count)] {
+                    group.addTask {
+                        do {
+                            _ = try await connection.health.check(Grpc_Health_V1_HealthCheckRequest(), options: options)
+                        } catch {
+                            throw BenchFailure("opening the idle connections", because: error)
+                        }
+                    }
+                }
+            }
+        }
     }
 
     /// Runs the workers over the window and samples the server's CPU at its edges.

@@ -7,7 +7,7 @@ extension BenchReport {
         let keyCount = keys == 1 ? ", 1 key" : keys == 0 ? "" : ", \(keys) keys"
         let payloads = !op.usesPayload ? "" : ", \(payload)-byte payloads"
         var lines = [
-            "\(op.rawValue): \(connections) connections, \(concurrency) calls in flight\(items)\(payloads)\(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
+            "\(op.rawValue): \(connections) connections\(idleConnections > 0 ? " (+\(idleConnections) idle)" : ""), \(concurrency) calls in flight\(items)\(payloads)\(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
             Self.row("throughput", "\(Self.number(opsPerSecond, places: 1)) ops/s   \(Self.number(callsPerSecond, places: 1)) calls/s"),
             Self.row(
                 "latency ms",

@@ -45,6 +45,12 @@ struct KMSBench: AsyncParsableCommand {
     @Option(help: "Calls in flight in total, spread over the connections.")
     var concurrency = 64
 
+    @Option(
+        name: .customLong("idle-connections"),
+        help: ArgumentHelp("Extra connections opened before the run (one health check each) and left idle during it, at most 5000.", valueName: "n")
+    )
+    var idleConnections = 0
+
     @Option(help: ArgumentHelp("Seconds measured.", valueName: "seconds"))
     var duration: Double = 10
 
@@ -62,6 +68,9 @@ struct KMSBench: AsyncParsableCommand {
 
     @Option(help: "Keys to spread the calls over, created at start (default 1, or the number of --key-id).")
     var keys: Int?
+
+    @Flag(name: .customLong("reuse-keys"), help: "Use the server's enabled keys (ListKeys) before creating new ones.")
+    var reuseKeys = false
 
     @Option(name: .customLong("key-id"), help: "Use this existing key instead of creating one; repeat for more.")
     var keyIDs: [String] = []
@@ -81,6 +90,7 @@ struct KMSBench: AsyncParsableCommand {
     func validate() throws {
         _ = try hostPort()
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
+        guard (0...5000).contains(idleConnections) else { throw ValidationError("--idle-connections must be from 0 to 5000") }
         guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
         guard duration > 0 else { throw ValidationError("--duration must be a positive number of seconds") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
@@ -101,6 +111,7 @@ struct KMSBench: AsyncParsableCommand {
                 target: try hostPort(),
                 credentials: try credentials(),
                 keyIDs: keyIDs,
+                reuseKeys: reuseKeys,
                 serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) }
             ).run()
             print(json ? try report.jsonLine() : report.humanText)
@@ -114,6 +125,7 @@ struct KMSBench: AsyncParsableCommand {
         BenchPlan(
             operation: op,
             connections: connections,
+            idleConnections: idleConnections,
             concurrency: concurrency,
             batch: op.isBatch ? batch : 1,
             payload: payload,

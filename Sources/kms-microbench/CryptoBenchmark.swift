@@ -18,18 +18,19 @@ enum CryptoBenchmark {
         let info = Array("swift-kms/v1/encrypt".utf8)
         let aad = [UInt8](repeating: 2, count: 65)
 
-        let floor = Measurement.run("crypto floor: HKDF-SHA256 + AES-256-GCM seal (swift-crypto)", seconds: seconds) {
-            let messageKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: rawKey, salt: salt, info: info, outputByteCount: 32)
-            let sealed = try? AES.GCM.seal(rawBytes, using: messageKey, nonce: AES.GCM.Nonce(), authenticating: aad)
-            Sink.consume(sealed?.tag.count ?? 0)
-        }
-        let seal = Measurement.run("crypto: EnvelopeCipher.seal of \(plaintextBytes) bytes", seconds: seconds) {
-            Sink.consume(EnvelopeCipher.seal(plaintext, keyID: keyID, version: 1, material: material, context: context).count)
-        }
         let blob = EnvelopeCipher.seal(plaintext, keyID: keyID, version: 1, material: material, context: context)
-        let open = Measurement.run("crypto: EnvelopeCipher.open of the same blob", seconds: seconds) {
-            Sink.consume((try? EnvelopeCipher.open(blob, keyID: keyID, version: 1, material: material, context: context))?.count ?? 0)
-        }
-        return [floor, seal, open]
+        return Measurement.interleaved([
+            ("crypto floor: HKDF-SHA256 + AES-256-GCM seal (swift-crypto)", {
+                let messageKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: rawKey, salt: salt, info: info, outputByteCount: 32)
+                let sealed = try? AES.GCM.seal(rawBytes, using: messageKey, nonce: AES.GCM.Nonce(), authenticating: aad)
+                Sink.consume(sealed?.tag.count ?? 0)
+            }),
+            ("crypto: EnvelopeCipher.seal of \(plaintextBytes) bytes", {
+                Sink.consume(EnvelopeCipher.seal(plaintext, keyID: keyID, version: 1, material: material, context: context).count)
+            }),
+            ("crypto: EnvelopeCipher.open of the same blob", {
+                Sink.consume((try? EnvelopeCipher.open(blob, keyID: keyID, version: 1, material: material, context: context))?.count ?? 0)
+            }),
+        ], seconds: seconds)
     }
 }

@@ -1,26 +1,42 @@
-/// Runs a body repeatedly for a fixed time and reports its rate.
+/// A body's measured rate.
 struct Measurement {
     let name: String
     let operationsPerSecond: Double
 
-    /// Calls `body` in batches until `seconds` have passed (after a warm-up of a tenth of
-    /// that) and returns calls per second.
-    static func run(_ name: String, seconds: Double, _ body: () -> Void) -> Measurement {
+    /// Measures each body for `seconds` in all, in `rounds` short turns taken in order
+    /// (floor, subject, floor, subject…) after a warm-up of each, so that the machine's
+    /// speed drifting during the run moves a floor and the measurement compared with it
+    /// together.
+    static func interleaved(
+        _ subjects: [(name: String, body: () -> Void)],
+        seconds: Double,
+        rounds: Int = 20
+    ) -> [Measurement] {
         let clock = ContinuousClock()
-        let warmUpEnd = clock.now.advanced(by: .seconds(seconds / 10))
-        while clock.now < warmUpEnd {
-            for _ in 0..<64 { body() }
+        for subject in subjects {
+            let warmUpEnd = clock.now.advanced(by: .seconds(seconds / 10))
+            while clock.now < warmUpEnd {
+                for _ in 0..<64 { subject.body() }
+            }
         }
-        var calls = 0
-        let start = clock.now
-        let end = start.advanced(by: .seconds(seconds))
-        while clock.now < end {
-            for _ in 0..<256 { body() }
-            calls += 256
+        var calls = [Int](repeating: 0, count: subjects.count)
+        var elapsed = [Duration](repeating: .zero, count: subjects.count)
+        for _ in 0..<rounds {
+            for (index, subject) in subjects.enumerated() {
+                let start = clock.now
+                let end = start.advanced(by: .seconds(seconds / Double(rounds)))
+                while clock.now < end {
+                    for _ in 0..<256 { subject.body() }
+                    calls[index] += 256
+                }
+                elapsed[index] += start.duration(to: clock.now)
+            }
         }
-        let elapsed = start.duration(to: clock.now)
-        let elapsedSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18
-        return Measurement(name: name, operationsPerSecond: Double(calls) / elapsedSeconds)
+        return subjects.indices.map { index in
+            let time = elapsed[index]
+            let seconds = Double(time.components.seconds) + Double(time.components.attoseconds) * 1e-18
+            return Measurement(name: subjects[index].name, operationsPerSecond: Double(calls[index]) / seconds)
+        }
     }
 }
 
