@@ -38,7 +38,8 @@ public final class AuditLog: Sendable {
     public let options: AuditLogOptions
     private let groupCommit: AuditGroupCommit
     private let index: AuditIndex
-    private let contextKey: SymmetricKey
+    /// The context HMAC with its key schedule done once; copied for each record.
+    private let contextHMAC: HMAC<SHA256>
 
     /// Opens the log in `options.directory`: repairs a torn last line, finds the chain's
     /// head, brings the index up to date, and starts the writer thread.
@@ -47,7 +48,7 @@ public final class AuditLog: Sendable {
     /// - Throws: `AuditIOError` when the directory or its last record cannot be read.
     public init(options: AuditLogOptions, contextKey: SymmetricKey, logger: Logger) throws(AuditIOError) {
         self.options = options
-        self.contextKey = contextKey
+        self.contextHMAC = HMAC<SHA256>(key: contextKey)
         let writer = try AuditChainWriter(directory: options.directory, maxFileBytes: options.maxFileBytes, sync: options.sync, logger: logger)
         let files = try AuditFileSet.files(in: options.directory)
         index = try AuditIndex(directory: options.directory, files: files, head: writer.head, logger: logger)
@@ -95,8 +96,9 @@ public final class AuditLog: Sendable {
     public func describe(_ context: EncryptionContext?) -> (keys: [String], hmac: String?, values: [String: String]?) {
         guard let context, !context.pairs.isEmpty else { return ([], nil, nil) }
         if options.logContextValues { return (context.sortedKeys, nil, context.pairs) }
-        let mac = HMAC<SHA256>.authenticationCode(for: context.canonicalEncoding, using: contextKey)
-        return (context.sortedKeys, AuditLine.hex(mac), nil)
+        var hmac = contextHMAC
+        hmac.update(data: context.canonicalEncoding)
+        return (context.sortedKeys, AuditLine.hex(hmac.finalize()), nil)
     }
 
     /// The records that match `query`, oldest first, one page at a time. Scans the index

@@ -15,8 +15,8 @@ public enum KMSConnection {
     /// `credentials`, including its name or IP address.
     public static func transport(target: HostPort, credentials: ClientCredentials) throws -> HTTP2ClientTransport.Posix {
         let resolvable: any ResolvableTarget = target.isIPv6
-            ? .ipv6(host: target.host, port: target.port)
-            : (target.host.first?.isNumber == true ? .ipv4(host: target.host, port: target.port) : .dns(host: target.host, port: target.port))
+            ? .ipv6(address: target.host, port: target.port)
+            : (target.host.first?.isNumber == true ? .ipv4(address: target.host, port: target.port) : .dns(host: target.host, port: target.port))
         return try .http2NIOPosix(
             target: resolvable,
             transportSecurity: .mTLS(
