@@ -9,7 +9,7 @@ struct IPAddress: Sendable, Equatable {
     /// Parses dotted-quad IPv4 (no leading zeros) or RFC 4291 IPv6 text (with `::` and an
     /// optional dotted-quad tail); `nil` for anything else.
     init?(_ text: Substring) {
-        if text.contains(":") {
+        if text.utf8.contains(UInt8(ascii: ":")) {
             guard let bits = Self.parseIPv6(text) else { return nil }
             self.init(family: .v6, bits: bits)
         } else {
@@ -21,7 +21,7 @@ struct IPAddress: Sendable, Equatable {
     /// Parses a caller's address: an IPv6 zone (`%eth0`) is dropped and an IPv4-mapped IPv6
     /// address (`::ffff:192.0.2.1`) becomes the IPv4 address, so IPv4 blocks match it.
     init?(requestText text: String) {
-        let withoutZone = text.split(separator: "%", maxSplits: 1, omittingEmptySubsequences: false)[0]
+        let withoutZone = text.firstIndex(of: "%").map { text[..<$0] } ?? text[...]
         guard let address = IPAddress(withoutZone) else { return nil }
         if address.family == .v6, address.bits >> 32 == 0xFFFF {
             self.init(family: .v4, bits: address.bits & 0xFFFF_FFFF)
@@ -40,17 +40,31 @@ struct IPAddress: Sendable, Equatable {
         family == .v6 ? bits : 0xFFFF << 32 | bits
     }
 
+    /// Reads dotted-quad text byte by byte (this runs for every authorized request).
     private static func parseIPv4(_ text: Substring) -> UInt32? {
-        let parts = text.split(separator: ".", omittingEmptySubsequences: false)
-        guard parts.count == 4 else { return nil }
         var value: UInt32 = 0
-        for part in parts {
-            guard (1...3).contains(part.count), part.allSatisfy(\.isASCIIDigit),
-                part == "0" || !part.hasPrefix("0"), let octet = UInt32(part), octet <= 255
-            else { return nil }
-            value = value << 8 | octet
+        var octet: UInt32 = 0
+        var digits = 0
+        var dots = 0
+        for byte in text.utf8 {
+            if byte == UInt8(ascii: ".") {
+                guard digits > 0, dots < 3 else { return nil }
+                value = value << 8 | octet
+                dots += 1
+                octet = 0
+                digits = 0
+            } else if (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(byte) {
+                // No leading zeros: a part starting with 0 is exactly "0".
+                guard !(digits == 1 && octet == 0) else { return nil }
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+                digits += 1
+                guard octet <= 255 else { return nil }
+            } else {
+                return nil
+            }
         }
-        return value
+        guard digits > 0, dots == 3 else { return nil }
+        return value << 8 | octet
     }
 
     private static func parseIPv6(_ text: Substring) -> UInt128? {
