@@ -1,16 +1,25 @@
 import GRPCCore
+import KMSAudit
 import KMSProto
 
 /// The standard `grpc.health.v1.Health` service. The server as a whole ("") and
-/// `kms.v1.KeyManagementService` report SERVING while the server runs.
+/// `kms.v1.KeyManagementService` report SERVING while KMS calls can be served, and
+/// NOT_SERVING while the audit log cannot be written (calls then fail with
+/// `AUDIT_UNAVAILABLE`). A check while the log is failing probes it, so the status comes
+/// back by itself when writing works again, even with no KMS calls arriving.
 struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     static let servedNames: Set<String> = ["", "kms.v1.KeyManagementService"]
+    /// How often `Watch` re-checks the status.
+    static let watchInterval = Duration.seconds(1)
+
+    let auditLog: AuditLog
 
     func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
         guard Self.servedNames.contains(request.service) else {
             throw RPCError(code: .notFound, message: "unknown service '\(request.service)'")
         }
-        return .with { $0.status = .serving }
+        let status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(await currentStatus())
+        return .with { $0.status = status }
     }
 
     func watch(
@@ -18,13 +27,35 @@ struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         response: RPCWriter<Grpc_Health_V1_HealthCheckResponse>,
         context: ServerContext
     ) async throws {
-        let status: Grpc_Health_V1_HealthCheckResponse.ServingStatus =
-            Self.servedNames.contains(request.service) ? .serving : .serviceUnknown
-        try await response.write(.with { $0.status = status })
-        // The status never changes while the server runs: hold the stream open until
-        // the client goes away or the server shuts down.
-        while !Task.isCancelled {
-            try await Task.sleep(for: .seconds(3600))
+        guard Self.servedNames.contains(request.service) else {
+            try await response.write(.with { $0.status = .serviceUnknown })
+            while !Task.isCancelled { try await Task.sleep(for: .seconds(3600)) }
+            return
         }
+        var sent: Grpc_Health_V1_HealthCheckResponse.ServingStatus?
+        while !Task.isCancelled {
+            let status = Grpc_Health_V1_HealthCheckResponse.ServingStatus(await currentStatus())
+            if status != sent {
+                try await response.write(.with { $0.status = status })
+                sent = status
+            }
+            try await Task.sleep(for: Self.watchInterval)
+        }
+    }
+
+    /// Whether KMS calls can be served now: the audit log is writable.
+    private func currentStatus() async -> Bool {
+        do {
+            try await auditLog.ensureAvailable()
+            return true
+        } catch {
+            return false
+        }
+    }
+}
+
+extension Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+    init(_ serving: Bool) {
+        self = serving ? .serving : .notServing
     }
 }

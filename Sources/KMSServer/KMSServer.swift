@@ -89,7 +89,7 @@ public final class KMSServer: Sendable {
         )
         self.grpcServer = GRPCServer(
             transport: transport,
-            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService()],
+            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService(auditLog: auditLog)],
             interceptorPipeline: [
                 .apply(CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules)), to: .all),
                 .apply(

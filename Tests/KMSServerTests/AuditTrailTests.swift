@@ -184,9 +184,13 @@ import Testing
                 let unavailable = RPCFailure(code: .unavailable, reason: "AUDIT_UNAVAILABLE")
                 let refusedEncrypt = await failure { try await client.encrypt(Self.encryptRequest(keyID)) }
                 let refusedCreate = await failure { try await client.createKey(Kms_V1_CreateKeyRequest()) }
+                let healthWhileFailing = try await world.server.healthStatus(world.app)
                 try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: directory)
                 #expect(refusedEncrypt == unavailable)
                 #expect(refusedCreate == unavailable)
+                #expect(healthWhileFailing == .notServing)
+                // A health check probes the log: the status comes back with no KMS call.
+                #expect(try await world.server.healthStatus(world.app) == .serving)
 
                 // Service resumes without a restart.
                 _ = try await client.encrypt(Self.encryptRequest(keyID))

@@ -94,11 +94,7 @@ import Testing
 
     @Test func healthServiceReportsServing() async throws {
         try await withWorld { world in
-            let status = try await withGRPCClient(
-                transport: KMSConnection.transport(target: world.server.target, credentials: world.app)
-            ) { client in
-                try await HealthClient(wrapping: client).check(.with { $0.service = "kms.v1.KeyManagementService" }).status
-            }
+            let status = try await world.server.healthStatus(world.app)
             #expect(status == .serving)
         }
     }

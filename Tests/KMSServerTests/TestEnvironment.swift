@@ -5,6 +5,7 @@ import GRPCProtobuf
 import KMSClient
 import KMSCore
 import KMSDevPKI
+import KMSProto
 import KMSServer
 import Synchronization
 
@@ -112,6 +113,13 @@ final class TestServer: Sendable {
     func stop() async {
         server.beginGracefulShutdown()
         _ = await serving.result
+    }
+
+    /// The health status the server reports for `kms.v1.KeyManagementService`.
+    func healthStatus(_ credentials: ClientCredentials) async throws -> Grpc_Health_V1_HealthCheckResponse.ServingStatus {
+        try await withGRPCClient(transport: KMSConnection.transport(target: target, credentials: credentials)) { client in
+            try await HealthClient(wrapping: client).check(.with { $0.service = "kms.v1.KeyManagementService" }).status
+        }
     }
 
     /// Runs `body` with a client connected as `credentials`.
