@@ -10,9 +10,10 @@ import Logging
 /// response leaves, and returns the record's id to the caller as `x-request-id`.
 ///
 /// The service notes keys, versions, alias, grant and encryption context in the call's
-/// `AuditFacts` while it runs (`AuditRecordBuilder` makes the records from them). When the log cannot be written the call fails with
-/// UNAVAILABLE / `AUDIT_UNAVAILABLE`: before it runs if the log is already known to be
-/// failing (so nothing happens unrecorded), after it ran if the failure is new.
+/// `AuditFacts` while it runs; `AuditRecordBuilder` makes the records from them. When the
+/// log cannot be written the call fails with UNAVAILABLE / `AUDIT_UNAVAILABLE`: before it
+/// runs if the log is already known to be failing (so nothing happens unrecorded), after
+/// it ran if the failure is new.
 struct AuditInterceptor: ServerInterceptor {
     static let requestIDKey = "x-request-id"
 
