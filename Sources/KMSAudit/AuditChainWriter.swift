@@ -176,23 +176,41 @@ final class AuditChainWriter {
         current = existing
     }
 
-    /// The head of the chain: the last record of the last file that has one.
+    /// The head of the chain: the last record of the last file that has one. Reads each
+    /// file backwards from its end, so start-up does not read whole files.
     private static func lastHead(of files: [AuditFile]) throws(AuditIOError) -> AuditChainHead? {
-        for file in files.reversed() {
-            var reader = try AuditLineReader(path: file.path)
-            var last: AuditLineReader.Line?
-            while let line = try reader.next() { last = line }
-            guard let last else { continue }
+        for auditFile in files.reversed() {
+            let file = try POSIXFile(path: auditFile.path, flags: O_RDONLY)
+            let size = Int(try file.status().st_size)
+            // The file ends with a newline (a torn tail was repaired before this runs).
+            guard size > 1 else { continue }
+            let start = try startOfLastLine(in: file, endingAt: size - 1)
+            let line = try file.read(count: size - 1 - start, at: start)
             do {
-                let record = try AuditLine.decode(last.bytes)
+                let record = try AuditLine.decode(line)
                 return AuditChainHead(sequence: record.sequence, hash: record.hash)
             } catch {
                 throw AuditIOError(
-                    "the last record of \(file.path) (line \(last.number)) is unreadable (\(error)); check it with `kmsctl audit verify` and move the file aside"
+                    "the last record of \(auditFile.path) is unreadable (\(error)); check it with `kmsctl audit verify` and move the file aside"
                 )
             }
         }
         return nil
+    }
+
+    /// The offset just after the last newline before `end` (0 when there is none).
+    private static func startOfLastLine(in file: POSIXFile, endingAt end: Int) throws(AuditIOError) -> Int {
+        var start = end
+        let step = 64 * 1024
+        while start > 0 {
+            let from = max(0, start - step)
+            let chunk = try file.read(count: start - from, at: from)
+            if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
+                return from + newline + 1
+            }
+            start = from
+        }
+        return 0
     }
 
     /// Moves a last line without a newline (a write cut by a crash, never acknowledged)
@@ -201,17 +219,7 @@ final class AuditChainWriter {
         let file = try POSIXFile(path: path, flags: O_RDWR)
         let size = Int(try file.status().st_size)
         guard size > 0, try file.read(count: 1, at: size - 1) != [UInt8(ascii: "\n")] else { return }
-        var start = size
-        let step = 64 * 1024
-        while start > 0 {
-            let from = max(0, start - step)
-            let chunk = try file.read(count: start - from, at: from)
-            if let newline = chunk.lastIndex(of: UInt8(ascii: "\n")) {
-                start = from + newline + 1
-                break
-            }
-            start = from
-        }
+        let start = try startOfLastLine(in: file, endingAt: size)
         let torn = try file.read(count: size - start, at: start)
         let (aside, saved) = try createAsideFile(for: path)
         try saved.writeAll(torn)

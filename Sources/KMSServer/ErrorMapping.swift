@@ -33,11 +33,6 @@ enum ErrorMapping {
     /// The reason of a status the server did not build from a `KMSError` (the transport's
     /// own refusals): the gRPC code's name, such as `RESOURCE_EXHAUSTED`.
     static func reason(of error: RPCError) -> String {
-        var name = ""
-        for character in String(describing: error.code) {
-            if character.isUppercase { name.append("_") }
-            name.append(character)
-        }
-        return name.uppercased()
+        StatusCodeName.of(error.code.rawValue)
     }
 }

@@ -1,5 +1,6 @@
 import GRPCCore
 import KMSClient
+import KMSCore
 import KMSProto
 
 /// What one call that the server answered achieved: the items done, and the items that
@@ -32,7 +33,7 @@ struct CallOutcome: Sendable {
             failures.append(
                 status.code == 0
                     ? ItemFailure(status: RPCError.Code.unknown.canonicalName, message: "a batch result held neither a response nor an error")
-                    : ItemFailure(status: RPCError.Code.canonicalName(ofRawValue: Int(status.code)), message: status.message)
+                    : ItemFailure(status: StatusCodeName.of(Int(status.code)), message: status.message)
             )
         }
     }

@@ -29,7 +29,7 @@ import Testing
     @Test func aClientWithoutCertificateIsRefused() async throws {
         try await withWorld { world in
             let transport: HTTP2ClientTransport.Posix = try .http2NIOPosix(
-                target: .ipv4(host: "127.0.0.1", port: world.server.port),
+                target: .ipv4(address: "127.0.0.1", port: world.server.port),
                 transportSecurity: .tls { $0.trustRoots = .certificates([.file(path: world.pki.caCertificate.path, format: .pem)]) }
             )
             let result = await callerIdentity(over: transport)
