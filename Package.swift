@@ -34,7 +34,10 @@ let package = Package(
         // Envelope crypto: ciphertext blobs, key wrapping, secret bytes; no I/O.
         .target(
             name: "KMSCrypto",
-            dependencies: ["KMSCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "KMSCore", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
+            ],
             swiftSettings: strictSettings
         ),
         // The audit trail: hash-chained JSON Lines files with group commit, an index, verification.

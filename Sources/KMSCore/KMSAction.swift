@@ -38,6 +38,13 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case revokeGrant = "kms:RevokeGrant"
     case explainAccess = "kms:ExplainAccess"
     case listAuditEvents = "kms:ListAuditEvents"
+    case sign = "kms:Sign"
+    case verify = "kms:Verify"
+    case getPublicKey = "kms:GetPublicKey"
+    case generateMac = "kms:GenerateMac"
+    case verifyMac = "kms:VerifyMac"
+    case generateDataKeyPair = "kms:GenerateDataKeyPair"
+    case generateDataKeyPairWithoutPlaintext = "kms:GenerateDataKeyPairWithoutPlaintext"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).

@@ -39,6 +39,9 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The operation does not fit the key's current state (for example cancelling a
         /// deletion that is not scheduled, or disabling the current version).
         public static let invalidState = Code("INVALID_STATE")
+        /// The key's kind does not support the operation at all (rotating an asymmetric or
+        /// HMAC key).
+        public static let unsupportedOperation = Code("UNSUPPORTED_OPERATION")
         /// No grant has that id or token (or it was retired or revoked).
         public static let grantNotFound = Code("GRANT_NOT_FOUND")
         /// No alias has that name.
@@ -56,7 +59,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
-            .invalidState, .grantNotFound, .auditUnavailable, .internalFailure,
+            .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .internalFailure,
         ]
     }
 

@@ -4,6 +4,22 @@ import Foundation
 public enum KeySpec: String, Sendable, CaseIterable, Codable {
     /// A 256-bit AES-GCM key; each message is sealed under a key derived with HKDF.
     case symmetricDefault = "SYMMETRIC_DEFAULT"
+    /// ECDSA on NIST P-256 with SHA-256.
+    case eccNistP256 = "ECC_NIST_P256"
+    /// ECDSA on NIST P-384 with SHA-384.
+    case eccNistP384 = "ECC_NIST_P384"
+    /// ECDSA on NIST P-521 with SHA-512.
+    case eccNistP521 = "ECC_NIST_P521"
+    /// Pure Ed25519.
+    case ed25519 = "ED25519"
+    /// RSA keys for signing (PSS, PKCS#1 v1.5) or encryption (OAEP).
+    case rsa2048 = "RSA_2048"
+    case rsa3072 = "RSA_3072"
+    case rsa4096 = "RSA_4096"
+    /// HMAC keys of 32, 48 and 64 bytes.
+    case hmac256 = "HMAC_256"
+    case hmac384 = "HMAC_384"
+    case hmac512 = "HMAC_512"
 }
 
 /// What a key may be used for; fixed when the key is created.

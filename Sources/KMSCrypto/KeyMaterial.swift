@@ -30,6 +30,16 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible, CustomD
         self.init(key: SecretBytes(copying: bytes).storage)
     }
 
+    /// Material unwrapped from storage.
+    ///
+    /// - Throws: `.internalFailure` unless `stored` holds exactly 32 bytes.
+    init(stored: SecretBytes) throws(KMSError) {
+        guard stored.count == KeyMaterial.byteCount else {
+            throw KMSError(.internalFailure, "stored symmetric material must be \(KeyMaterial.byteCount) bytes, got \(stored.count)")
+        }
+        self.init(key: stored.storage)
+    }
+
     /// Lends the raw bytes to `body`, only inside this package: tests use it to prove that
     /// material never reaches a file in the clear.
     package func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {

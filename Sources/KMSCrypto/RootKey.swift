@@ -4,16 +4,17 @@ import KMSCore
 
 /// The key that wraps every key version's material at rest.
 ///
-/// Wrapped material is `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext(32) ‖ tag(16)`, sealed
-/// under the root key with AAD `"swift-kms/v1/wrap"` ‖ key id bytes ‖ big-endian version, so
-/// bytes moved to another key id or version do not unwrap. A root key never prints
+/// Wrapped material is `0x01 ‖ nonce(12) ‖ AES-256-GCM ciphertext ‖ tag(16)`, sealed
+/// under the root key with AAD `"swift-kms/v1/wrap"` ‖ key id bytes ‖ big-endian version
+/// (‖ the key spec name for specs other than SYMMETRIC_DEFAULT), so bytes moved to another
+/// key id, version or spec do not unwrap. A root key never prints
 /// (`RootKey(256 bits)`) and is not `Codable`.
 public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The root key's length, in bytes.
     public static let byteCount = 32
     /// The format byte that starts wrapped material and verifiers.
     static let formatVersion: UInt8 = 0x01
-    /// The length of wrapped material: format, nonce, ciphertext, tag (61).
+    /// The length of wrapped SYMMETRIC_DEFAULT material: format, nonce, ciphertext, tag (61).
     public static let wrappedByteCount = 1 + AESGCM.nonceByteCount + KeyMaterial.byteCount + AESGCM.tagByteCount
 
     static let wrapLabel = Array("swift-kms/v1/wrap".utf8)
@@ -33,23 +34,44 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
         self.key = SecretBytes(copying: bytes).storage
     }
 
-    /// Wraps one key version's material for storage, bound to `keyID` and `version`.
+    /// Wraps one SYMMETRIC_DEFAULT version's material for storage, bound to `keyID` and `version`.
     public func wrap(_ material: KeyMaterial, keyID: KeyID, version: KeyVersion) -> [UInt8] {
-        material.key.withUnsafeBytes { seal($0, aad: RootKey.wrapAAD(keyID: keyID, version: version)) }
+        wrap(.symmetric(material), keyID: keyID, version: version)
     }
 
-    /// Recovers material wrapped by ``wrap(_:keyID:version:)`` for the same key id and version.
+    /// Wraps one key version's material (AES key, PKCS#8 private key or HMAC key) for
+    /// storage, bound to `keyID` and `version`.
+    public func wrap(_ material: VersionMaterial, keyID: KeyID, version: KeyVersion) -> [UInt8] {
+        material.storedBytes.withUnsafeBytes { seal($0, aad: RootKey.wrapAAD(keyID: keyID, version: version, spec: material.spec)) }
+    }
+
+    /// Recovers SYMMETRIC_DEFAULT material wrapped by ``wrap(_:keyID:version:)-(KeyMaterial,_,_)``
+    /// for the same key id and version.
     ///
     /// - Throws: `KMSError` `.internalFailure` when the bytes are malformed, were changed,
     ///   were wrapped for another key id or version, or under another root key.
     public func unwrap(_ wrapped: some Collection<UInt8>, keyID: KeyID, version: KeyVersion) throws(KMSError) -> KeyMaterial {
-        guard wrapped.count == RootKey.wrappedByteCount,
-              let material = open(wrapped, aad: RootKey.wrapAAD(keyID: keyID, version: version)),
-              material.count == KeyMaterial.byteCount
-        else {
-            throw KMSError(.internalFailure, "the stored material of key \(keyID) version \(version) could not be unwrapped with the root key")
+        guard wrapped.count == RootKey.wrappedByteCount else { throw Self.unwrapFailure(keyID, version) }
+        return try unwrap(wrapped, spec: .symmetricDefault, keyID: keyID, version: version).symmetricKey()
+    }
+
+    /// Recovers the material of a key of `spec` wrapped for the same key id and version.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when the bytes are malformed, were changed,
+    ///   were wrapped for another key id, version or spec, or under another root key.
+    public func unwrap(_ wrapped: some Collection<UInt8>, spec: KeySpec, keyID: KeyID, version: KeyVersion) throws(KMSError) -> VersionMaterial {
+        guard let secret = open(wrapped, aad: RootKey.wrapAAD(keyID: keyID, version: version, spec: spec)) else {
+            throw Self.unwrapFailure(keyID, version)
         }
-        return KeyMaterial(key: material.storage)
+        do {
+            return try VersionMaterial(unwrapped: secret, spec: spec)
+        } catch {
+            throw Self.unwrapFailure(keyID, version)
+        }
+    }
+
+    private static func unwrapFailure(_ keyID: KeyID, _ version: KeyVersion) -> KMSError {
+        KMSError(.internalFailure, "the stored material of key \(keyID) version \(version) could not be unwrapped with the root key")
     }
 
     /// The key of the audit trail's encryption context HMAC: HKDF-SHA256 of the root key
@@ -81,8 +103,11 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
     /// A mirror without children, so `dump` and reflection show no bytes.
     public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .struct) }
 
-    private static func wrapAAD(keyID: KeyID, version: KeyVersion) -> [UInt8] {
-        wrapLabel + keyID.bytes + bigEndianBytes(of: version)
+    /// The spec is bound too, except for SYMMETRIC_DEFAULT (whose format predates the other
+    /// specs), so material cannot be reused as another kind of key by editing the stored spec.
+    private static func wrapAAD(keyID: KeyID, version: KeyVersion, spec: KeySpec) -> [UInt8] {
+        let specBytes = spec == .symmetricDefault ? [] : Array(spec.rawValue.utf8)
+        return wrapLabel + keyID.bytes + bigEndianBytes(of: version) + specBytes
     }
 
     /// `0x01 ‖ nonce ‖ ciphertext ‖ tag` under the root key with a fresh random nonce.

@@ -559,6 +559,97 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "Sign" metadata.
+        public enum Sign: Sendable {
+            /// Request type for "Sign".
+            public typealias Input = Kms_V1_SignRequest
+            /// Response type for "Sign".
+            public typealias Output = Kms_V1_SignResponse
+            /// Descriptor for "Sign".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "Sign",
+                type: .unary
+            )
+        }
+        /// Namespace for "Verify" metadata.
+        public enum Verify: Sendable {
+            /// Request type for "Verify".
+            public typealias Input = Kms_V1_VerifyRequest
+            /// Response type for "Verify".
+            public typealias Output = Kms_V1_VerifyResponse
+            /// Descriptor for "Verify".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "Verify",
+                type: .unary
+            )
+        }
+        /// Namespace for "GetPublicKey" metadata.
+        public enum GetPublicKey: Sendable {
+            /// Request type for "GetPublicKey".
+            public typealias Input = Kms_V1_GetPublicKeyRequest
+            /// Response type for "GetPublicKey".
+            public typealias Output = Kms_V1_GetPublicKeyResponse
+            /// Descriptor for "GetPublicKey".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "GetPublicKey",
+                type: .unary
+            )
+        }
+        /// Namespace for "GenerateMac" metadata.
+        public enum GenerateMac: Sendable {
+            /// Request type for "GenerateMac".
+            public typealias Input = Kms_V1_GenerateMacRequest
+            /// Response type for "GenerateMac".
+            public typealias Output = Kms_V1_GenerateMacResponse
+            /// Descriptor for "GenerateMac".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "GenerateMac",
+                type: .unary
+            )
+        }
+        /// Namespace for "VerifyMac" metadata.
+        public enum VerifyMac: Sendable {
+            /// Request type for "VerifyMac".
+            public typealias Input = Kms_V1_VerifyMacRequest
+            /// Response type for "VerifyMac".
+            public typealias Output = Kms_V1_VerifyMacResponse
+            /// Descriptor for "VerifyMac".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "VerifyMac",
+                type: .unary
+            )
+        }
+        /// Namespace for "GenerateDataKeyPair" metadata.
+        public enum GenerateDataKeyPair: Sendable {
+            /// Request type for "GenerateDataKeyPair".
+            public typealias Input = Kms_V1_GenerateDataKeyPairRequest
+            /// Response type for "GenerateDataKeyPair".
+            public typealias Output = Kms_V1_GenerateDataKeyPairResponse
+            /// Descriptor for "GenerateDataKeyPair".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "GenerateDataKeyPair",
+                type: .unary
+            )
+        }
+        /// Namespace for "GenerateDataKeyPairWithoutPlaintext" metadata.
+        public enum GenerateDataKeyPairWithoutPlaintext: Sendable {
+            /// Request type for "GenerateDataKeyPairWithoutPlaintext".
+            public typealias Input = Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest
+            /// Response type for "GenerateDataKeyPairWithoutPlaintext".
+            public typealias Output = Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse
+            /// Descriptor for "GenerateDataKeyPairWithoutPlaintext".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "GenerateDataKeyPairWithoutPlaintext",
+                type: .unary
+            )
+        }
         /// Descriptors for all methods in the "kms.v1.KeyManagementService" service.
         public static let descriptors: [GRPCCore.MethodDescriptor] = [
             CreateKey.descriptor,
@@ -601,7 +692,14 @@ public enum Kms_V1_KeyManagementService: Sendable {
             BatchEncrypt.descriptor,
             BatchDecrypt.descriptor,
             BatchGenerateDataKey.descriptor,
-            ListAuditEvents.descriptor
+            ListAuditEvents.descriptor,
+            Sign.descriptor,
+            Verify.descriptor,
+            GetPublicKey.descriptor,
+            GenerateMac.descriptor,
+            VerifyMac.descriptor,
+            GenerateDataKeyPair.descriptor,
+            GenerateDataKeyPairWithoutPlaintext.descriptor
         ]
     }
 }
@@ -1378,6 +1476,135 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_ListAuditEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAuditEventsResponse>
+
+        /// Handle the "Sign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_SignRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_SignResponse` messages.
+        func sign(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_SignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_SignResponse>
+
+        /// Handle the "Verify" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+        /// > normal answer (signature_valid false), not an error.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_VerifyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_VerifyResponse` messages.
+        func verify(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_VerifyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_VerifyResponse>
+
+        /// Handle the "GetPublicKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_GetPublicKeyRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_GetPublicKeyResponse` messages.
+        func getPublicKey(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_GetPublicKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetPublicKeyResponse>
+
+        /// Handle the "GenerateMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_GenerateMacRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_GenerateMacResponse` messages.
+        func generateMac(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateMacRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateMacResponse>
+
+        /// Handle the "VerifyMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_VerifyMacRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_VerifyMacResponse` messages.
+        func verifyMac(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_VerifyMacRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_VerifyMacResponse>
+
+        /// Handle the "GenerateDataKeyPair" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+        /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_GenerateDataKeyPairRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_GenerateDataKeyPairResponse` messages.
+        func generateDataKeyPair(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateDataKeyPairRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateDataKeyPairResponse>
+
+        /// Handle the "GenerateDataKeyPairWithoutPlaintext" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > As GenerateDataKeyPair, without the plaintext private key
+        /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse` messages.
+        func generateDataKeyPairWithoutPlaintext(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>
     }
 
     /// Service protocol for the "kms.v1.KeyManagementService" service.
@@ -2138,6 +2365,135 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.ServerRequest<Kms_V1_ListAuditEventsRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse>
+
+        /// Handle the "Sign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_SignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_SignResponse` message.
+        func sign(
+            request: GRPCCore.ServerRequest<Kms_V1_SignRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_SignResponse>
+
+        /// Handle the "Verify" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+        /// > normal answer (signature_valid false), not an error.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_VerifyResponse` message.
+        func verify(
+            request: GRPCCore.ServerRequest<Kms_V1_VerifyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_VerifyResponse>
+
+        /// Handle the "GetPublicKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetPublicKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_GetPublicKeyResponse` message.
+        func getPublicKey(
+            request: GRPCCore.ServerRequest<Kms_V1_GetPublicKeyRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetPublicKeyResponse>
+
+        /// Handle the "GenerateMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateMacRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_GenerateMacResponse` message.
+        func generateMac(
+            request: GRPCCore.ServerRequest<Kms_V1_GenerateMacRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateMacResponse>
+
+        /// Handle the "VerifyMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyMacRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_VerifyMacResponse` message.
+        func verifyMac(
+            request: GRPCCore.ServerRequest<Kms_V1_VerifyMacRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_VerifyMacResponse>
+
+        /// Handle the "GenerateDataKeyPair" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+        /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_GenerateDataKeyPairResponse` message.
+        func generateDataKeyPair(
+            request: GRPCCore.ServerRequest<Kms_V1_GenerateDataKeyPairRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairResponse>
+
+        /// Handle the "GenerateDataKeyPairWithoutPlaintext" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > As GenerateDataKeyPair, without the plaintext private key
+        /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse` message.
+        func generateDataKeyPairWithoutPlaintext(
+            request: GRPCCore.ServerRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>
     }
 
     /// Simple service protocol for the "kms.v1.KeyManagementService" service.
@@ -2896,6 +3252,135 @@ extension Kms_V1_KeyManagementService {
             request: Kms_V1_ListAuditEventsRequest,
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_ListAuditEventsResponse
+
+        /// Handle the "Sign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_SignRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_SignResponse` to respond with.
+        func sign(
+            request: Kms_V1_SignRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_SignResponse
+
+        /// Handle the "Verify" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+        /// > normal answer (signature_valid false), not an error.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_VerifyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_VerifyResponse` to respond with.
+        func verify(
+            request: Kms_V1_VerifyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_VerifyResponse
+
+        /// Handle the "GetPublicKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_GetPublicKeyRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_GetPublicKeyResponse` to respond with.
+        func getPublicKey(
+            request: Kms_V1_GetPublicKeyRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_GetPublicKeyResponse
+
+        /// Handle the "GenerateMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_GenerateMacRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_GenerateMacResponse` to respond with.
+        func generateMac(
+            request: Kms_V1_GenerateMacRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_GenerateMacResponse
+
+        /// Handle the "VerifyMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_VerifyMacRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_VerifyMacResponse` to respond with.
+        func verifyMac(
+            request: Kms_V1_VerifyMacRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_VerifyMacResponse
+
+        /// Handle the "GenerateDataKeyPair" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+        /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_GenerateDataKeyPairRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_GenerateDataKeyPairResponse` to respond with.
+        func generateDataKeyPair(
+            request: Kms_V1_GenerateDataKeyPairRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_GenerateDataKeyPairResponse
+
+        /// Handle the "GenerateDataKeyPairWithoutPlaintext" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > As GenerateDataKeyPair, without the plaintext private key
+        /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse` to respond with.
+        func generateDataKeyPairWithoutPlaintext(
+            request: Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse
     }
 }
 
@@ -3354,6 +3839,83 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
                 )
             }
         )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.Sign.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_SignRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_SignResponse>(),
+            handler: { request, context in
+                try await self.sign(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.Verify.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_VerifyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_VerifyResponse>(),
+            handler: { request, context in
+                try await self.verify(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.GetPublicKey.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetPublicKeyRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetPublicKeyResponse>(),
+            handler: { request, context in
+                try await self.getPublicKey(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.GenerateMac.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateMacRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateMacResponse>(),
+            handler: { request, context in
+                try await self.generateMac(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.VerifyMac.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_VerifyMacRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_VerifyMacResponse>(),
+            handler: { request, context in
+                try await self.verifyMac(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.GenerateDataKeyPair.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateDataKeyPairRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateDataKeyPairResponse>(),
+            handler: { request, context in
+                try await self.generateDataKeyPair(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.GenerateDataKeyPairWithoutPlaintext.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>(),
+            handler: { request, context in
+                try await self.generateDataKeyPairWithoutPlaintext(
+                    request: request,
+                    context: context
+                )
+            }
+        )
     }
 }
 
@@ -3805,6 +4367,83 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListAuditEventsResponse> {
         let response = try await self.listAuditEvents(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func sign(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_SignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_SignResponse> {
+        let response = try await self.sign(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func verify(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_VerifyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_VerifyResponse> {
+        let response = try await self.verify(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func getPublicKey(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_GetPublicKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GetPublicKeyResponse> {
+        let response = try await self.getPublicKey(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func generateMac(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateMacRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateMacResponse> {
+        let response = try await self.generateMac(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func verifyMac(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_VerifyMacRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_VerifyMacResponse> {
+        let response = try await self.verifyMac(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func generateDataKeyPair(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateDataKeyPairRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateDataKeyPairResponse> {
+        let response = try await self.generateDataKeyPair(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func generateDataKeyPairWithoutPlaintext(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse> {
+        let response = try await self.generateDataKeyPairWithoutPlaintext(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4341,6 +4980,97 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse> {
         return GRPCCore.ServerResponse<Kms_V1_ListAuditEventsResponse>(
             message: try await self.listAuditEvents(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func sign(
+        request: GRPCCore.ServerRequest<Kms_V1_SignRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_SignResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_SignResponse>(
+            message: try await self.sign(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func verify(
+        request: GRPCCore.ServerRequest<Kms_V1_VerifyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_VerifyResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_VerifyResponse>(
+            message: try await self.verify(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func getPublicKey(
+        request: GRPCCore.ServerRequest<Kms_V1_GetPublicKeyRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_GetPublicKeyResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_GetPublicKeyResponse>(
+            message: try await self.getPublicKey(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func generateMac(
+        request: GRPCCore.ServerRequest<Kms_V1_GenerateMacRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateMacResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_GenerateMacResponse>(
+            message: try await self.generateMac(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func verifyMac(
+        request: GRPCCore.ServerRequest<Kms_V1_VerifyMacRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_VerifyMacResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_VerifyMacResponse>(
+            message: try await self.verifyMac(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func generateDataKeyPair(
+        request: GRPCCore.ServerRequest<Kms_V1_GenerateDataKeyPairRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairResponse>(
+            message: try await self.generateDataKeyPair(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func generateDataKeyPairWithoutPlaintext(
+        request: GRPCCore.ServerRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>(
+            message: try await self.generateDataKeyPairWithoutPlaintext(
                 request: request.message,
                 context: context
             ),
@@ -5312,6 +6042,170 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListAuditEventsResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListAuditEventsResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Sign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_SignRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_SignRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_SignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func sign<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_SignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_SignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_SignResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_SignResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "Verify" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+        /// > normal answer (signature_valid false), not an error.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_VerifyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_VerifyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func verify<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_VerifyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_VerifyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_VerifyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GetPublicKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetPublicKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GetPublicKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GetPublicKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func getPublicKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GetPublicKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GetPublicKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GetPublicKeyResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetPublicKeyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GenerateMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateMacRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateMacRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateMacResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func generateMac<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateMacRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateMacRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateMacResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateMacResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "VerifyMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyMacRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_VerifyMacRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_VerifyMacResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func verifyMac<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_VerifyMacRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_VerifyMacRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_VerifyMacResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyMacResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GenerateDataKeyPair" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+        /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateDataKeyPairRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateDataKeyPairResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func generateDataKeyPair<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateDataKeyPairRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateDataKeyPairResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "GenerateDataKeyPairWithoutPlaintext" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > As GenerateDataKeyPair, without the plaintext private key
+        /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func generateDataKeyPairWithoutPlaintext<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
     }
 
@@ -6737,6 +7631,247 @@ extension Kms_V1_KeyManagementService {
                 onResponse: handleResponse
             )
         }
+
+        /// Call the "Sign" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_SignRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_SignRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_SignResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func sign<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_SignRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_SignRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_SignResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_SignResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.Sign.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "Verify" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+        /// > normal answer (signature_valid false), not an error.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_VerifyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_VerifyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func verify<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_VerifyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_VerifyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_VerifyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.Verify.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GetPublicKey" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GetPublicKeyRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GetPublicKeyRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GetPublicKeyResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func getPublicKey<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GetPublicKeyRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GetPublicKeyRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GetPublicKeyResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetPublicKeyResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.GetPublicKey.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GenerateMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateMacRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateMacRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateMacResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func generateMac<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateMacRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateMacRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateMacResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateMacResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.GenerateMac.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "VerifyMac" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_VerifyMacRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_VerifyMacRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_VerifyMacResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func verifyMac<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_VerifyMacRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_VerifyMacRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_VerifyMacResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyMacResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.VerifyMac.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GenerateDataKeyPair" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+        /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateDataKeyPairRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateDataKeyPairResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func generateDataKeyPair<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateDataKeyPairRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateDataKeyPairResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.GenerateDataKeyPair.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "GenerateDataKeyPairWithoutPlaintext" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > As GenerateDataKeyPair, without the plaintext private key
+        /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func generateDataKeyPairWithoutPlaintext<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.GenerateDataKeyPairWithoutPlaintext.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
     }
 }
 
@@ -7935,6 +9070,212 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             request: request,
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListAuditEventsRequest>(),
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListAuditEventsResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Sign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_SignRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func sign<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_SignRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_SignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.sign(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_SignRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_SignResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Verify" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+    /// > normal answer (signature_valid false), not an error.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_VerifyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verify<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_VerifyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.verify(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_VerifyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_VerifyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPublicKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_GetPublicKeyRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicKey<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_GetPublicKeyRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetPublicKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.getPublicKey(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetPublicKeyRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetPublicKeyResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateMac" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_GenerateMacRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateMac<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_GenerateMacRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateMacResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.generateMac(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateMacRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateMacResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifyMac" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_VerifyMacRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifyMac<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_VerifyMacRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyMacResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.verifyMac(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_VerifyMacRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_VerifyMacResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateDataKeyPair" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+    /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateDataKeyPair<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.generateDataKeyPair(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateDataKeyPairRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateDataKeyPairResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateDataKeyPairWithoutPlaintext" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > As GenerateDataKeyPair, without the plaintext private key
+    /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateDataKeyPairWithoutPlaintext<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.generateDataKeyPairWithoutPlaintext(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>(),
             options: options,
             onResponse: handleResponse
         )
@@ -9299,6 +10640,240 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.listAuditEvents(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Sign" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Signs a message or digest with the private key of a SIGN_VERIFY key (kms:Sign).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func sign<Result>(
+        _ message: Kms_V1_SignRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_SignResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_SignRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.sign(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "Verify" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks a signature made with a SIGN_VERIFY key (kms:Verify). A wrong signature is a
+    /// > normal answer (signature_valid false), not an error.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verify<Result>(
+        _ message: Kms_V1_VerifyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_VerifyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.verify(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GetPublicKey" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Returns the public key of an asymmetric key as DER SubjectPublicKeyInfo (kms:GetPublicKey).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func getPublicKey<Result>(
+        _ message: Kms_V1_GetPublicKeyRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GetPublicKeyResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_GetPublicKeyRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.getPublicKey(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateMac" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Computes the HMAC of a message with a GENERATE_VERIFY_MAC key (kms:GenerateMac).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateMac<Result>(
+        _ message: Kms_V1_GenerateMacRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateMacResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_GenerateMacRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.generateMac(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "VerifyMac" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Checks an HMAC tag in constant time (kms:VerifyMac); a wrong tag gives mac_valid false.
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func verifyMac<Result>(
+        _ message: Kms_V1_VerifyMacRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_VerifyMacResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_VerifyMacRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.verifyMac(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateDataKeyPair" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Makes an asymmetric data key pair: the private key in the clear (PKCS#8 DER) and
+    /// > encrypted under a symmetric key, and the public key (kms:GenerateDataKeyPair).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateDataKeyPair<Result>(
+        _ message: Kms_V1_GenerateDataKeyPairRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.generateDataKeyPair(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "GenerateDataKeyPairWithoutPlaintext" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > As GenerateDataKeyPair, without the plaintext private key
+    /// > (kms:GenerateDataKeyPairWithoutPlaintext).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func generateDataKeyPairWithoutPlaintext<Result>(
+        _ message: Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.generateDataKeyPairWithoutPlaintext(
             request: request,
             options: options,
             onResponse: handleResponse

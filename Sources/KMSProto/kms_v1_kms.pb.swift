@@ -38,6 +38,24 @@ public nonisolated enum Kms_V1_KeySpec: SwiftProtobuf.Enum, Swift.CaseIterable {
 
   /// A 256-bit AES-GCM key (with per-message HKDF derived keys).
   case symmetricDefault // = 1
+
+  /// Elliptic-curve keys (SIGN_VERIFY): ECDSA with SHA-256, SHA-384, SHA-512 respectively.
+  case eccNistP256 // = 2
+  case eccNistP384 // = 3
+  case eccNistP521 // = 4
+
+  /// An Ed25519 key (SIGN_VERIFY), pure Ed25519 over RAW messages.
+  case ed25519 // = 5
+
+  /// RSA keys (SIGN_VERIFY with PSS or PKCS#1 v1.5, or ENCRYPT_DECRYPT with OAEP).
+  case rsa2048 // = 6
+  case rsa3072 // = 7
+  case rsa4096 // = 8
+
+  /// HMAC keys of 32, 48 and 64 bytes (GENERATE_VERIFY_MAC).
+  case hmac256 // = 9
+  case hmac384 // = 10
+  case hmac512 // = 11
   case UNRECOGNIZED(Int)
 
   public init() {
@@ -48,6 +66,16 @@ public nonisolated enum Kms_V1_KeySpec: SwiftProtobuf.Enum, Swift.CaseIterable {
     switch rawValue {
     case 0: self = .unspecified
     case 1: self = .symmetricDefault
+    case 2: self = .eccNistP256
+    case 3: self = .eccNistP384
+    case 4: self = .eccNistP521
+    case 5: self = .ed25519
+    case 6: self = .rsa2048
+    case 7: self = .rsa3072
+    case 8: self = .rsa4096
+    case 9: self = .hmac256
+    case 10: self = .hmac384
+    case 11: self = .hmac512
     default: self = .UNRECOGNIZED(rawValue)
     }
   }
@@ -56,6 +84,16 @@ public nonisolated enum Kms_V1_KeySpec: SwiftProtobuf.Enum, Swift.CaseIterable {
     switch self {
     case .unspecified: return 0
     case .symmetricDefault: return 1
+    case .eccNistP256: return 2
+    case .eccNistP384: return 3
+    case .eccNistP521: return 4
+    case .ed25519: return 5
+    case .rsa2048: return 6
+    case .rsa3072: return 7
+    case .rsa4096: return 8
+    case .hmac256: return 9
+    case .hmac384: return 10
+    case .hmac512: return 11
     case .UNRECOGNIZED(let i): return i
     }
   }
@@ -64,6 +102,16 @@ public nonisolated enum Kms_V1_KeySpec: SwiftProtobuf.Enum, Swift.CaseIterable {
   public static let allCases: [Kms_V1_KeySpec] = [
     .unspecified,
     .symmetricDefault,
+    .eccNistP256,
+    .eccNistP384,
+    .eccNistP521,
+    .ed25519,
+    .rsa2048,
+    .rsa3072,
+    .rsa4096,
+    .hmac256,
+    .hmac384,
+    .hmac512,
   ]
 
 }
@@ -199,6 +247,281 @@ public nonisolated enum Kms_V1_DataKeySpec: SwiftProtobuf.Enum, Swift.CaseIterab
 
 }
 
+/// How Sign and Verify read `message`.
+public nonisolated enum Kms_V1_MessageType: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// The message itself (at most 4096 bytes); the server hashes it.
+  case raw // = 1
+
+  /// A digest made by the caller with the algorithm's hash, exactly its length.
+  case digest // = 2
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .raw
+    case 2: self = .digest
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .raw: return 1
+    case .digest: return 2
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_MessageType] = [
+    .unspecified,
+    .raw,
+    .digest,
+  ]
+
+}
+
+/// A signature algorithm. ECC keys have one each (P-256: ECDSA_SHA_256, P-384:
+/// ECDSA_SHA_384, P-521: ECDSA_SHA_512); Ed25519 keys ED25519; RSA keys the six RSASSA ones.
+public nonisolated enum Kms_V1_SigningAlgorithm: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+
+  /// ECDSA signatures are DER-encoded (ECDSA-Sig-Value), as OpenSSL expects.
+  case ecdsaSha256 // = 1
+  case ecdsaSha384 // = 2
+  case ecdsaSha512 // = 3
+
+  /// Pure Ed25519 (RFC 8032); MESSAGE_TYPE_RAW only.
+  case ed25519 // = 4
+
+  /// RSASSA-PSS with MGF1 of the same hash and a salt as long as the digest.
+  case rsassaPssSha256 // = 5
+  case rsassaPssSha384 // = 6
+  case rsassaPssSha512 // = 7
+  case rsassaPkcs1V15Sha256 // = 8
+  case rsassaPkcs1V15Sha384 // = 9
+  case rsassaPkcs1V15Sha512 // = 10
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .ecdsaSha256
+    case 2: self = .ecdsaSha384
+    case 3: self = .ecdsaSha512
+    case 4: self = .ed25519
+    case 5: self = .rsassaPssSha256
+    case 6: self = .rsassaPssSha384
+    case 7: self = .rsassaPssSha512
+    case 8: self = .rsassaPkcs1V15Sha256
+    case 9: self = .rsassaPkcs1V15Sha384
+    case 10: self = .rsassaPkcs1V15Sha512
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .ecdsaSha256: return 1
+    case .ecdsaSha384: return 2
+    case .ecdsaSha512: return 3
+    case .ed25519: return 4
+    case .rsassaPssSha256: return 5
+    case .rsassaPssSha384: return 6
+    case .rsassaPssSha512: return 7
+    case .rsassaPkcs1V15Sha256: return 8
+    case .rsassaPkcs1V15Sha384: return 9
+    case .rsassaPkcs1V15Sha512: return 10
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_SigningAlgorithm] = [
+    .unspecified,
+    .ecdsaSha256,
+    .ecdsaSha384,
+    .ecdsaSha512,
+    .ed25519,
+    .rsassaPssSha256,
+    .rsassaPssSha384,
+    .rsassaPssSha512,
+    .rsassaPkcs1V15Sha256,
+    .rsassaPkcs1V15Sha384,
+    .rsassaPkcs1V15Sha512,
+  ]
+
+}
+
+/// An encryption algorithm for Encrypt and Decrypt.
+public nonisolated enum Kms_V1_EncryptionAlgorithm: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+
+  /// Means SYMMETRIC_DEFAULT.
+  case unspecified // = 0
+
+  /// AES-256-GCM envelope blobs under a SYMMETRIC_DEFAULT key.
+  case symmetricDefault // = 1
+
+  /// RSA-OAEP with SHA-256 and MGF1-SHA-256 under an RSA ENCRYPT_DECRYPT key; the
+  /// ciphertext is the raw OAEP output.
+  case rsaesOaepSha256 // = 2
+
+  /// RSA-OAEP with SHA-1 and MGF1-SHA-1, for interoperability with older clients.
+  case rsaesOaepSha1 // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .symmetricDefault
+    case 2: self = .rsaesOaepSha256
+    case 3: self = .rsaesOaepSha1
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .symmetricDefault: return 1
+    case .rsaesOaepSha256: return 2
+    case .rsaesOaepSha1: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_EncryptionAlgorithm] = [
+    .unspecified,
+    .symmetricDefault,
+    .rsaesOaepSha256,
+    .rsaesOaepSha1,
+  ]
+
+}
+
+/// A MAC algorithm; each HMAC key spec has the one of its length.
+public nonisolated enum Kms_V1_MacAlgorithm: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case hmacSha256 // = 1
+  case hmacSha384 // = 2
+  case hmacSha512 // = 3
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .hmacSha256
+    case 2: self = .hmacSha384
+    case 3: self = .hmacSha512
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .hmacSha256: return 1
+    case .hmacSha384: return 2
+    case .hmacSha512: return 3
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_MacAlgorithm] = [
+    .unspecified,
+    .hmacSha256,
+    .hmacSha384,
+    .hmacSha512,
+  ]
+
+}
+
+/// The kind of key pair GenerateDataKeyPair makes.
+public nonisolated enum Kms_V1_DataKeyPairSpec: SwiftProtobuf.Enum, Swift.CaseIterable {
+  public typealias RawValue = Int
+  case unspecified // = 0
+  case eccNistP256 // = 1
+  case eccNistP384 // = 2
+  case eccNistP521 // = 3
+  case ed25519 // = 4
+  case rsa2048 // = 5
+  case rsa3072 // = 6
+  case rsa4096 // = 7
+  case UNRECOGNIZED(Int)
+
+  public init() {
+    self = .unspecified
+  }
+
+  public init?(rawValue: Int) {
+    switch rawValue {
+    case 0: self = .unspecified
+    case 1: self = .eccNistP256
+    case 2: self = .eccNistP384
+    case 3: self = .eccNistP521
+    case 4: self = .ed25519
+    case 5: self = .rsa2048
+    case 6: self = .rsa3072
+    case 7: self = .rsa4096
+    default: self = .UNRECOGNIZED(rawValue)
+    }
+  }
+
+  public var rawValue: Int {
+    switch self {
+    case .unspecified: return 0
+    case .eccNistP256: return 1
+    case .eccNistP384: return 2
+    case .eccNistP521: return 3
+    case .ed25519: return 4
+    case .rsa2048: return 5
+    case .rsa3072: return 6
+    case .rsa4096: return 7
+    case .UNRECOGNIZED(let i): return i
+    }
+  }
+
+  // The compiler won't synthesize support with the UNRECOGNIZED case.
+  public static let allCases: [Kms_V1_DataKeyPairSpec] = [
+    .unspecified,
+    .eccNistP256,
+    .eccNistP384,
+    .eccNistP521,
+    .ed25519,
+    .rsa2048,
+    .rsa3072,
+    .rsa4096,
+  ]
+
+}
+
 /// How a version came to be.
 public nonisolated enum Kms_V1_RotationType: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
@@ -322,6 +645,13 @@ public nonisolated struct Kms_V1_KeyMetadata: Sendable {
   /// Clears the value of `deletionTime`. Subsequent reads from it will return its default value.
   public mutating func clearDeletionTime() {self._deletionTime = nil}
 
+  /// The algorithms the key works with, by usage (empty for the other usages).
+  public var encryptionAlgorithms: [Kms_V1_EncryptionAlgorithm] = []
+
+  public var signingAlgorithms: [Kms_V1_SigningAlgorithm] = []
+
+  public var macAlgorithms: [Kms_V1_MacAlgorithm] = []
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -341,7 +671,10 @@ public nonisolated struct Kms_V1_CreateKeyRequest: Sendable {
   /// Unspecified means KEY_SPEC_SYMMETRIC_DEFAULT.
   public var keySpec: Kms_V1_KeySpec = .unspecified
 
-  /// Unspecified means KEY_USAGE_ENCRYPT_DECRYPT.
+  /// Unspecified means the spec's usage: ENCRYPT_DECRYPT for SYMMETRIC_DEFAULT and RSA,
+  /// SIGN_VERIFY for ECC and Ed25519, GENERATE_VERIFY_MAC for HMAC. Valid pairs: ECC and
+  /// Ed25519 with SIGN_VERIFY; RSA with SIGN_VERIFY or ENCRYPT_DECRYPT; HMAC with
+  /// GENERATE_VERIFY_MAC; SYMMETRIC_DEFAULT with ENCRYPT_DECRYPT.
   public var keyUsage: Kms_V1_KeyUsage = .unspecified
 
   /// A JSON policy document of at most 32 KiB. Empty means the default policy,
@@ -448,12 +781,17 @@ public nonisolated struct Kms_V1_EncryptRequest: Sendable {
 
   public var keyID: String = String()
 
-  /// 1–4096 bytes.
+  /// 1–4096 bytes; for RSA-OAEP at most what the key size allows (SHA-256: 190, 318
+  /// and 446 bytes for RSA 2048, 3072 and 4096; SHA-1: 214, 342, 470).
   public var plaintext: Data = Data()
 
   /// Authenticated, not encrypted: Decrypt must be given the same pairs.
   /// At most 64 pairs, non-empty UTF-8 keys and values, 8 KiB in all.
+  /// Not supported with RSA-OAEP (must be empty).
   public var encryptionContext: Dictionary<String,String> = [:]
+
+  /// Unspecified means SYMMETRIC_DEFAULT; RSA keys need an RSAES_OAEP algorithm.
+  public var encryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -471,6 +809,8 @@ public nonisolated struct Kms_V1_EncryptResponse: Sendable {
 
   public var keyVersion: UInt32 = 0
 
+  public var encryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -485,8 +825,12 @@ public nonisolated struct Kms_V1_DecryptRequest: Sendable {
 
   public var encryptionContext: Dictionary<String,String> = [:]
 
-  /// Optional; when given it must name the key that made the blob.
+  /// Optional for SYMMETRIC_DEFAULT; when given it must name the key that made the blob.
+  /// Required for RSA-OAEP, whose ciphertext does not name its key.
   public var keyID: String = String()
+
+  /// Unspecified means SYMMETRIC_DEFAULT; must match the algorithm that encrypted.
+  public var encryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -503,6 +847,8 @@ public nonisolated struct Kms_V1_DecryptResponse: Sendable {
   public var keyID: String = String()
 
   public var keyVersion: UInt32 = 0
+
+  public var encryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -2002,12 +2348,281 @@ public nonisolated struct Kms_V1_BatchGenerateDataKeyResponse: Sendable {
   public init() {}
 }
 
+public nonisolated struct Kms_V1_SignRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A key id or alias/NAME of a SIGN_VERIFY key.
+  public var keyID: String = String()
+
+  /// RAW: 1–4096 bytes. DIGEST: exactly the digest length of the algorithm's hash.
+  public var message: Data = Data()
+
+  /// Unspecified means RAW.
+  public var messageType: Kms_V1_MessageType = .unspecified
+
+  /// Required; must be one of the key's signing algorithms.
+  public var signingAlgorithm: Kms_V1_SigningAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_SignResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var signature: Data = Data()
+
+  public var keyID: String = String()
+
+  public var keyVersion: UInt32 = 0
+
+  public var signingAlgorithm: Kms_V1_SigningAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_VerifyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var message: Data = Data()
+
+  public var messageType: Kms_V1_MessageType = .unspecified
+
+  /// 1–6144 bytes.
+  public var signature: Data = Data()
+
+  public var signingAlgorithm: Kms_V1_SigningAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_VerifyResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var signatureValid: Bool = false
+
+  public var keyID: String = String()
+
+  public var signingAlgorithm: Kms_V1_SigningAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GetPublicKeyRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GetPublicKeyResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// DER SubjectPublicKeyInfo (RFC 5280), readable by OpenSSL and every crypto library.
+  public var publicKey: Data = Data()
+
+  public var keyID: String = String()
+
+  public var keySpec: Kms_V1_KeySpec = .unspecified
+
+  public var keyUsage: Kms_V1_KeyUsage = .unspecified
+
+  /// For SIGN_VERIFY keys.
+  public var signingAlgorithms: [Kms_V1_SigningAlgorithm] = []
+
+  /// For ENCRYPT_DECRYPT (RSA) keys.
+  public var encryptionAlgorithms: [Kms_V1_EncryptionAlgorithm] = []
+
+  public var keyVersion: UInt32 = 0
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateMacRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A key id or alias/NAME of a GENERATE_VERIFY_MAC key.
+  public var keyID: String = String()
+
+  /// 1–4096 bytes.
+  public var message: Data = Data()
+
+  /// Required; the algorithm of the key's spec (HMAC_256: HMAC_SHA_256, ...).
+  public var macAlgorithm: Kms_V1_MacAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateMacResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The full-length tag (32, 48 or 64 bytes).
+  public var mac: Data = Data()
+
+  public var keyID: String = String()
+
+  public var keyVersion: UInt32 = 0
+
+  public var macAlgorithm: Kms_V1_MacAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_VerifyMacRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var message: Data = Data()
+
+  /// The full-length tag; truncated tags are refused (INVALID_ARGUMENT).
+  public var mac: Data = Data()
+
+  public var macAlgorithm: Kms_V1_MacAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_VerifyMacResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var macValid: Bool = false
+
+  public var keyID: String = String()
+
+  public var macAlgorithm: Kms_V1_MacAlgorithm = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateDataKeyPairRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// A key id or alias/NAME of a SYMMETRIC_DEFAULT ENCRYPT_DECRYPT key that encrypts the
+  /// private key.
+  public var keyID: String = String()
+
+  public var keyPairSpec: Kms_V1_DataKeyPairSpec = .unspecified
+
+  /// As for Encrypt; Decrypt of private_key_ciphertext_blob needs the same pairs.
+  public var encryptionContext: Dictionary<String,String> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateDataKeyPairResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  /// The private key, PKCS#8 DER. Use it, then discard it.
+  public var privateKeyPlaintext: Data = Data()
+
+  /// The same PKCS#8 DER encrypted under key_id; Decrypt returns it.
+  public var privateKeyCiphertextBlob: Data = Data()
+
+  /// DER SubjectPublicKeyInfo.
+  public var publicKey: Data = Data()
+
+  public var keyID: String = String()
+
+  public var keyVersion: UInt32 = 0
+
+  public var keyPairSpec: Kms_V1_DataKeyPairSpec = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var keyID: String = String()
+
+  public var keyPairSpec: Kms_V1_DataKeyPairSpec = .unspecified
+
+  public var encryptionContext: Dictionary<String,String> = [:]
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
+public nonisolated struct Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse: Sendable {
+  // SwiftProtobuf.Message conformance is added in an extension below. See the
+  // `Message` and `Message+*Additions` files in the SwiftProtobuf library for
+  // methods supported on all messages.
+
+  public var privateKeyCiphertextBlob: Data = Data()
+
+  public var publicKey: Data = Data()
+
+  public var keyID: String = String()
+
+  public var keyVersion: UInt32 = 0
+
+  public var keyPairSpec: Kms_V1_DataKeyPairSpec = .unspecified
+
+  public var unknownFields = SwiftProtobuf.UnknownStorage()
+
+  public init() {}
+}
+
 // MARK: - Code below here is support for the SwiftProtobuf runtime.
 
 fileprivate nonisolated let _protobuf_package = "kms.v1"
 
 nonisolated extension Kms_V1_KeySpec: SwiftProtobuf._ProtoNameProviding {
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KEY_SPEC_UNSPECIFIED\0\u{1}KEY_SPEC_SYMMETRIC_DEFAULT\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0KEY_SPEC_UNSPECIFIED\0\u{1}KEY_SPEC_SYMMETRIC_DEFAULT\0\u{1}KEY_SPEC_ECC_NIST_P256\0\u{1}KEY_SPEC_ECC_NIST_P384\0\u{1}KEY_SPEC_ECC_NIST_P521\0\u{1}KEY_SPEC_ED25519\0\u{1}KEY_SPEC_RSA_2048\0\u{1}KEY_SPEC_RSA_3072\0\u{1}KEY_SPEC_RSA_4096\0\u{1}KEY_SPEC_HMAC_256\0\u{1}KEY_SPEC_HMAC_384\0\u{1}KEY_SPEC_HMAC_512\0")
 }
 
 nonisolated extension Kms_V1_KeyUsage: SwiftProtobuf._ProtoNameProviding {
@@ -2022,6 +2637,26 @@ nonisolated extension Kms_V1_DataKeySpec: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DATA_KEY_SPEC_UNSPECIFIED\0\u{1}DATA_KEY_SPEC_AES_256\0\u{1}DATA_KEY_SPEC_AES_128\0")
 }
 
+nonisolated extension Kms_V1_MessageType: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MESSAGE_TYPE_UNSPECIFIED\0\u{1}MESSAGE_TYPE_RAW\0\u{1}MESSAGE_TYPE_DIGEST\0")
+}
+
+nonisolated extension Kms_V1_SigningAlgorithm: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0SIGNING_ALGORITHM_UNSPECIFIED\0\u{1}SIGNING_ALGORITHM_ECDSA_SHA_256\0\u{1}SIGNING_ALGORITHM_ECDSA_SHA_384\0\u{1}SIGNING_ALGORITHM_ECDSA_SHA_512\0\u{1}SIGNING_ALGORITHM_ED25519\0\u{1}SIGNING_ALGORITHM_RSASSA_PSS_SHA_256\0\u{1}SIGNING_ALGORITHM_RSASSA_PSS_SHA_384\0\u{1}SIGNING_ALGORITHM_RSASSA_PSS_SHA_512\0\u{1}SIGNING_ALGORITHM_RSASSA_PKCS1_V1_5_SHA_256\0\u{1}SIGNING_ALGORITHM_RSASSA_PKCS1_V1_5_SHA_384\0\u{1}SIGNING_ALGORITHM_RSASSA_PKCS1_V1_5_SHA_512\0")
+}
+
+nonisolated extension Kms_V1_EncryptionAlgorithm: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ENCRYPTION_ALGORITHM_UNSPECIFIED\0\u{1}ENCRYPTION_ALGORITHM_SYMMETRIC_DEFAULT\0\u{1}ENCRYPTION_ALGORITHM_RSAES_OAEP_SHA_256\0\u{1}ENCRYPTION_ALGORITHM_RSAES_OAEP_SHA_1\0")
+}
+
+nonisolated extension Kms_V1_MacAlgorithm: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0MAC_ALGORITHM_UNSPECIFIED\0\u{1}MAC_ALGORITHM_HMAC_SHA_256\0\u{1}MAC_ALGORITHM_HMAC_SHA_384\0\u{1}MAC_ALGORITHM_HMAC_SHA_512\0")
+}
+
+nonisolated extension Kms_V1_DataKeyPairSpec: SwiftProtobuf._ProtoNameProviding {
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0DATA_KEY_PAIR_SPEC_UNSPECIFIED\0\u{1}DATA_KEY_PAIR_SPEC_ECC_NIST_P256\0\u{1}DATA_KEY_PAIR_SPEC_ECC_NIST_P384\0\u{1}DATA_KEY_PAIR_SPEC_ECC_NIST_P521\0\u{1}DATA_KEY_PAIR_SPEC_ED25519\0\u{1}DATA_KEY_PAIR_SPEC_RSA_2048\0\u{1}DATA_KEY_PAIR_SPEC_RSA_3072\0\u{1}DATA_KEY_PAIR_SPEC_RSA_4096\0")
+}
+
 nonisolated extension Kms_V1_RotationType: SwiftProtobuf._ProtoNameProviding {
   public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{2}\0ROTATION_TYPE_UNSPECIFIED\0\u{1}ROTATION_TYPE_AUTOMATIC\0\u{1}ROTATION_TYPE_ON_DEMAND\0")
 }
@@ -2032,7 +2667,7 @@ nonisolated extension Kms_V1_AccessDecision: SwiftProtobuf._ProtoNameProviding {
 
 nonisolated extension Kms_V1_KeyMetadata: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".KeyMetadata"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}description\0\u{3}key_spec\0\u{3}key_usage\0\u{3}key_state\0\u{3}creation_time\0\u{3}current_key_version\0\u{1}creator\0\u{3}deletion_time\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}description\0\u{3}key_spec\0\u{3}key_usage\0\u{3}key_state\0\u{3}creation_time\0\u{3}current_key_version\0\u{1}creator\0\u{3}deletion_time\0\u{3}encryption_algorithms\0\u{3}signing_algorithms\0\u{3}mac_algorithms\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2049,6 +2684,9 @@ nonisolated extension Kms_V1_KeyMetadata: SwiftProtobuf.Message, SwiftProtobuf._
       case 7: try { try decoder.decodeSingularUInt32Field(value: &self.currentKeyVersion) }()
       case 8: try { try decoder.decodeSingularStringField(value: &self.creator) }()
       case 9: try { try decoder.decodeSingularMessageField(value: &self._deletionTime) }()
+      case 10: try { try decoder.decodeRepeatedEnumField(value: &self.encryptionAlgorithms) }()
+      case 11: try { try decoder.decodeRepeatedEnumField(value: &self.signingAlgorithms) }()
+      case 12: try { try decoder.decodeRepeatedEnumField(value: &self.macAlgorithms) }()
       default: break
       }
     }
@@ -2086,6 +2724,15 @@ nonisolated extension Kms_V1_KeyMetadata: SwiftProtobuf.Message, SwiftProtobuf._
     try { if let v = self._deletionTime {
       try visitor.visitSingularMessageField(value: v, fieldNumber: 9)
     } }()
+    if !self.encryptionAlgorithms.isEmpty {
+      try visitor.visitPackedEnumField(value: self.encryptionAlgorithms, fieldNumber: 10)
+    }
+    if !self.signingAlgorithms.isEmpty {
+      try visitor.visitPackedEnumField(value: self.signingAlgorithms, fieldNumber: 11)
+    }
+    if !self.macAlgorithms.isEmpty {
+      try visitor.visitPackedEnumField(value: self.macAlgorithms, fieldNumber: 12)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2099,6 +2746,9 @@ nonisolated extension Kms_V1_KeyMetadata: SwiftProtobuf.Message, SwiftProtobuf._
     if lhs.currentKeyVersion != rhs.currentKeyVersion {return false}
     if lhs.creator != rhs.creator {return false}
     if lhs._deletionTime != rhs._deletionTime {return false}
+    if lhs.encryptionAlgorithms != rhs.encryptionAlgorithms {return false}
+    if lhs.signingAlgorithms != rhs.signingAlgorithms {return false}
+    if lhs.macAlgorithms != rhs.macAlgorithms {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2324,7 +2974,7 @@ nonisolated extension Kms_V1_ListKeysResponse: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Kms_V1_EncryptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EncryptRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}plaintext\0\u{3}encryption_context\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}plaintext\0\u{3}encryption_context\0\u{3}encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2335,6 +2985,7 @@ nonisolated extension Kms_V1_EncryptRequest: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
       case 2: try { try decoder.decodeSingularBytesField(value: &self.plaintext) }()
       case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContext) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.encryptionAlgorithm) }()
       default: break
       }
     }
@@ -2350,6 +3001,9 @@ nonisolated extension Kms_V1_EncryptRequest: SwiftProtobuf.Message, SwiftProtobu
     if !self.encryptionContext.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContext, fieldNumber: 3)
     }
+    if self.encryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.encryptionAlgorithm, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2357,6 +3011,7 @@ nonisolated extension Kms_V1_EncryptRequest: SwiftProtobuf.Message, SwiftProtobu
     if lhs.keyID != rhs.keyID {return false}
     if lhs.plaintext != rhs.plaintext {return false}
     if lhs.encryptionContext != rhs.encryptionContext {return false}
+    if lhs.encryptionAlgorithm != rhs.encryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2364,7 +3019,7 @@ nonisolated extension Kms_V1_EncryptRequest: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kms_V1_EncryptResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".EncryptResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}key_id\0\u{3}key_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}key_id\0\u{3}key_version\0\u{3}encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2375,6 +3030,7 @@ nonisolated extension Kms_V1_EncryptResponse: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularBytesField(value: &self.ciphertextBlob) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.encryptionAlgorithm) }()
       default: break
       }
     }
@@ -2390,6 +3046,9 @@ nonisolated extension Kms_V1_EncryptResponse: SwiftProtobuf.Message, SwiftProtob
     if self.keyVersion != 0 {
       try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 3)
     }
+    if self.encryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.encryptionAlgorithm, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2397,6 +3056,7 @@ nonisolated extension Kms_V1_EncryptResponse: SwiftProtobuf.Message, SwiftProtob
     if lhs.ciphertextBlob != rhs.ciphertextBlob {return false}
     if lhs.keyID != rhs.keyID {return false}
     if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.encryptionAlgorithm != rhs.encryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2404,7 +3064,7 @@ nonisolated extension Kms_V1_EncryptResponse: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Kms_V1_DecryptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecryptRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}encryption_context\0\u{3}key_id\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}encryption_context\0\u{3}key_id\0\u{3}encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2415,6 +3075,7 @@ nonisolated extension Kms_V1_DecryptRequest: SwiftProtobuf.Message, SwiftProtobu
       case 1: try { try decoder.decodeSingularBytesField(value: &self.ciphertextBlob) }()
       case 2: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContext) }()
       case 3: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.encryptionAlgorithm) }()
       default: break
       }
     }
@@ -2430,6 +3091,9 @@ nonisolated extension Kms_V1_DecryptRequest: SwiftProtobuf.Message, SwiftProtobu
     if !self.keyID.isEmpty {
       try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 3)
     }
+    if self.encryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.encryptionAlgorithm, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2437,6 +3101,7 @@ nonisolated extension Kms_V1_DecryptRequest: SwiftProtobuf.Message, SwiftProtobu
     if lhs.ciphertextBlob != rhs.ciphertextBlob {return false}
     if lhs.encryptionContext != rhs.encryptionContext {return false}
     if lhs.keyID != rhs.keyID {return false}
+    if lhs.encryptionAlgorithm != rhs.encryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -2444,7 +3109,7 @@ nonisolated extension Kms_V1_DecryptRequest: SwiftProtobuf.Message, SwiftProtobu
 
 nonisolated extension Kms_V1_DecryptResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".DecryptResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plaintext\0\u{3}key_id\0\u{3}key_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}plaintext\0\u{3}key_id\0\u{3}key_version\0\u{3}encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -2455,6 +3120,7 @@ nonisolated extension Kms_V1_DecryptResponse: SwiftProtobuf.Message, SwiftProtob
       case 1: try { try decoder.decodeSingularBytesField(value: &self.plaintext) }()
       case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
       case 3: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.encryptionAlgorithm) }()
       default: break
       }
     }
@@ -2470,6 +3136,9 @@ nonisolated extension Kms_V1_DecryptResponse: SwiftProtobuf.Message, SwiftProtob
     if self.keyVersion != 0 {
       try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 3)
     }
+    if self.encryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.encryptionAlgorithm, fieldNumber: 4)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -2477,6 +3146,7 @@ nonisolated extension Kms_V1_DecryptResponse: SwiftProtobuf.Message, SwiftProtob
     if lhs.plaintext != rhs.plaintext {return false}
     if lhs.keyID != rhs.keyID {return false}
     if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.encryptionAlgorithm != rhs.encryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -5604,6 +6274,631 @@ nonisolated extension Kms_V1_BatchGenerateDataKeyResponse: SwiftProtobuf.Message
 
   public static func ==(lhs: Kms_V1_BatchGenerateDataKeyResponse, rhs: Kms_V1_BatchGenerateDataKeyResponse) -> Bool {
     if lhs.results != rhs.results {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_SignRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}message\0\u{3}message_type\0\u{3}signing_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.messageType) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.signingAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 2)
+    }
+    if self.messageType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.messageType, fieldNumber: 3)
+    }
+    if self.signingAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.signingAlgorithm, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_SignRequest, rhs: Kms_V1_SignRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.messageType != rhs.messageType {return false}
+    if lhs.signingAlgorithm != rhs.signingAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_SignResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".SignResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}signature\0\u{3}key_id\0\u{3}key_version\0\u{3}signing_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.signingAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 1)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 2)
+    }
+    if self.keyVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 3)
+    }
+    if self.signingAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.signingAlgorithm, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_SignResponse, rhs: Kms_V1_SignResponse) -> Bool {
+    if lhs.signature != rhs.signature {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.signingAlgorithm != rhs.signingAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_VerifyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}message\0\u{3}message_type\0\u{1}signature\0\u{3}signing_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.messageType) }()
+      case 4: try { try decoder.decodeSingularBytesField(value: &self.signature) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.signingAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 2)
+    }
+    if self.messageType != .unspecified {
+      try visitor.visitSingularEnumField(value: self.messageType, fieldNumber: 3)
+    }
+    if !self.signature.isEmpty {
+      try visitor.visitSingularBytesField(value: self.signature, fieldNumber: 4)
+    }
+    if self.signingAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.signingAlgorithm, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_VerifyRequest, rhs: Kms_V1_VerifyRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.messageType != rhs.messageType {return false}
+    if lhs.signature != rhs.signature {return false}
+    if lhs.signingAlgorithm != rhs.signingAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_VerifyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifyResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}signature_valid\0\u{3}key_id\0\u{3}signing_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.signatureValid) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.signingAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.signatureValid != false {
+      try visitor.visitSingularBoolField(value: self.signatureValid, fieldNumber: 1)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 2)
+    }
+    if self.signingAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.signingAlgorithm, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_VerifyResponse, rhs: Kms_V1_VerifyResponse) -> Bool {
+    if lhs.signatureValid != rhs.signatureValid {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.signingAlgorithm != rhs.signingAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GetPublicKeyRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPublicKeyRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GetPublicKeyRequest, rhs: Kms_V1_GetPublicKeyRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GetPublicKeyResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GetPublicKeyResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}public_key\0\u{3}key_id\0\u{3}key_spec\0\u{3}key_usage\0\u{3}signing_algorithms\0\u{3}encryption_algorithms\0\u{3}key_version\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.keySpec) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.keyUsage) }()
+      case 5: try { try decoder.decodeRepeatedEnumField(value: &self.signingAlgorithms) }()
+      case 6: try { try decoder.decodeRepeatedEnumField(value: &self.encryptionAlgorithms) }()
+      case 7: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 1)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 2)
+    }
+    if self.keySpec != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keySpec, fieldNumber: 3)
+    }
+    if self.keyUsage != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keyUsage, fieldNumber: 4)
+    }
+    if !self.signingAlgorithms.isEmpty {
+      try visitor.visitPackedEnumField(value: self.signingAlgorithms, fieldNumber: 5)
+    }
+    if !self.encryptionAlgorithms.isEmpty {
+      try visitor.visitPackedEnumField(value: self.encryptionAlgorithms, fieldNumber: 6)
+    }
+    if self.keyVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 7)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GetPublicKeyResponse, rhs: Kms_V1_GetPublicKeyResponse) -> Bool {
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keySpec != rhs.keySpec {return false}
+    if lhs.keyUsage != rhs.keyUsage {return false}
+    if lhs.signingAlgorithms != rhs.signingAlgorithms {return false}
+    if lhs.encryptionAlgorithms != rhs.encryptionAlgorithms {return false}
+    if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateMacRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateMacRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}message\0\u{3}mac_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.macAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 2)
+    }
+    if self.macAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.macAlgorithm, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateMacRequest, rhs: Kms_V1_GenerateMacRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.macAlgorithm != rhs.macAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateMacResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateMacResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}mac\0\u{3}key_id\0\u{3}key_version\0\u{3}mac_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.mac) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 3: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.macAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.mac.isEmpty {
+      try visitor.visitSingularBytesField(value: self.mac, fieldNumber: 1)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 2)
+    }
+    if self.keyVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 3)
+    }
+    if self.macAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.macAlgorithm, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateMacResponse, rhs: Kms_V1_GenerateMacResponse) -> Bool {
+    if lhs.mac != rhs.mac {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.macAlgorithm != rhs.macAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_VerifyMacRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifyMacRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{1}message\0\u{1}mac\0\u{3}mac_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.message) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.mac) }()
+      case 4: try { try decoder.decodeSingularEnumField(value: &self.macAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if !self.message.isEmpty {
+      try visitor.visitSingularBytesField(value: self.message, fieldNumber: 2)
+    }
+    if !self.mac.isEmpty {
+      try visitor.visitSingularBytesField(value: self.mac, fieldNumber: 3)
+    }
+    if self.macAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.macAlgorithm, fieldNumber: 4)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_VerifyMacRequest, rhs: Kms_V1_VerifyMacRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.message != rhs.message {return false}
+    if lhs.mac != rhs.mac {return false}
+    if lhs.macAlgorithm != rhs.macAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_VerifyMacResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".VerifyMacResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}mac_valid\0\u{3}key_id\0\u{3}mac_algorithm\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBoolField(value: &self.macValid) }()
+      case 2: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 3: try { try decoder.decodeSingularEnumField(value: &self.macAlgorithm) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if self.macValid != false {
+      try visitor.visitSingularBoolField(value: self.macValid, fieldNumber: 1)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 2)
+    }
+    if self.macAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.macAlgorithm, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_VerifyMacResponse, rhs: Kms_V1_VerifyMacResponse) -> Bool {
+    if lhs.macValid != rhs.macValid {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.macAlgorithm != rhs.macAlgorithm {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateDataKeyPairRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateDataKeyPairRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}key_pair_spec\0\u{3}encryption_context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.keyPairSpec) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContext) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if self.keyPairSpec != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keyPairSpec, fieldNumber: 2)
+    }
+    if !self.encryptionContext.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContext, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateDataKeyPairRequest, rhs: Kms_V1_GenerateDataKeyPairRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyPairSpec != rhs.keyPairSpec {return false}
+    if lhs.encryptionContext != rhs.encryptionContext {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateDataKeyPairResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateDataKeyPairResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}private_key_plaintext\0\u{3}private_key_ciphertext_blob\0\u{3}public_key\0\u{3}key_id\0\u{3}key_version\0\u{3}key_pair_spec\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.privateKeyPlaintext) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.privateKeyCiphertextBlob) }()
+      case 3: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 4: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 5: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.keyPairSpec) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.privateKeyPlaintext.isEmpty {
+      try visitor.visitSingularBytesField(value: self.privateKeyPlaintext, fieldNumber: 1)
+    }
+    if !self.privateKeyCiphertextBlob.isEmpty {
+      try visitor.visitSingularBytesField(value: self.privateKeyCiphertextBlob, fieldNumber: 2)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 3)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 4)
+    }
+    if self.keyVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 5)
+    }
+    if self.keyPairSpec != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keyPairSpec, fieldNumber: 6)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateDataKeyPairResponse, rhs: Kms_V1_GenerateDataKeyPairResponse) -> Bool {
+    if lhs.privateKeyPlaintext != rhs.privateKeyPlaintext {return false}
+    if lhs.privateKeyCiphertextBlob != rhs.privateKeyCiphertextBlob {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.keyPairSpec != rhs.keyPairSpec {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateDataKeyPairWithoutPlaintextRequest"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}key_id\0\u{3}key_pair_spec\0\u{3}encryption_context\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 2: try { try decoder.decodeSingularEnumField(value: &self.keyPairSpec) }()
+      case 3: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.encryptionContext) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 1)
+    }
+    if self.keyPairSpec != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keyPairSpec, fieldNumber: 2)
+    }
+    if !self.encryptionContext.isEmpty {
+      try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.encryptionContext, fieldNumber: 3)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest, rhs: Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest) -> Bool {
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyPairSpec != rhs.keyPairSpec {return false}
+    if lhs.encryptionContext != rhs.encryptionContext {return false}
+    if lhs.unknownFields != rhs.unknownFields {return false}
+    return true
+  }
+}
+
+nonisolated extension Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
+  public static let protoMessageName: String = _protobuf_package + ".GenerateDataKeyPairWithoutPlaintextResponse"
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}private_key_ciphertext_blob\0\u{3}public_key\0\u{3}key_id\0\u{3}key_version\0\u{3}key_pair_spec\0")
+
+  public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
+    while let fieldNumber = try decoder.nextFieldNumber() {
+      // The use of inline closures is to circumvent an issue where the compiler
+      // allocates stack space for every case branch when no optimizations are
+      // enabled. https://github.com/apple/swift-protobuf/issues/1034
+      switch fieldNumber {
+      case 1: try { try decoder.decodeSingularBytesField(value: &self.privateKeyCiphertextBlob) }()
+      case 2: try { try decoder.decodeSingularBytesField(value: &self.publicKey) }()
+      case 3: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
+      case 4: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 5: try { try decoder.decodeSingularEnumField(value: &self.keyPairSpec) }()
+      default: break
+      }
+    }
+  }
+
+  public func traverse<V: SwiftProtobuf.Visitor>(visitor: inout V) throws {
+    if !self.privateKeyCiphertextBlob.isEmpty {
+      try visitor.visitSingularBytesField(value: self.privateKeyCiphertextBlob, fieldNumber: 1)
+    }
+    if !self.publicKey.isEmpty {
+      try visitor.visitSingularBytesField(value: self.publicKey, fieldNumber: 2)
+    }
+    if !self.keyID.isEmpty {
+      try visitor.visitSingularStringField(value: self.keyID, fieldNumber: 3)
+    }
+    if self.keyVersion != 0 {
+      try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 4)
+    }
+    if self.keyPairSpec != .unspecified {
+      try visitor.visitSingularEnumField(value: self.keyPairSpec, fieldNumber: 5)
+    }
+    try unknownFields.traverse(visitor: &visitor)
+  }
+
+  public static func ==(lhs: Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse, rhs: Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse) -> Bool {
+    if lhs.privateKeyCiphertextBlob != rhs.privateKeyCiphertextBlob {return false}
+    if lhs.publicKey != rhs.publicKey {return false}
+    if lhs.keyID != rhs.keyID {return false}
+    if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.keyPairSpec != rhs.keyPairSpec {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

@@ -13,7 +13,7 @@ enum ErrorMapping {
         switch code {
         case .keyNotFound, .aliasNotFound, .keyVersionNotFound, .grantNotFound: .notFound
         case .alreadyExists: .alreadyExists
-        case .keyDisabled, .keyPendingDeletion, .keyDestroyed, .keyVersionDisabled, .invalidState: .failedPrecondition
+        case .keyDisabled, .keyPendingDeletion, .keyDestroyed, .keyVersionDisabled, .invalidState, .unsupportedOperation: .failedPrecondition
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied
         case .limitExceeded: .resourceExhausted
