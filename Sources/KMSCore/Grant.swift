@@ -49,6 +49,7 @@ public struct Grant: Sendable, Equatable {
     public static let grantableOperations: [KMSAction] = [
         .decrypt, .encrypt, .generateDataKey, .generateDataKeyWithoutPlaintext, .reEncryptFrom, .reEncryptTo,
         .describeKey, .createGrant, .retireGrant,
+        .sign, .verify, .getPublicKey, .generateMac, .verifyMac, .generateDataKeyPair, .generateDataKeyPairWithoutPlaintext,
     ]
 }
 

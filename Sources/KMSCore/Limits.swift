@@ -45,4 +45,8 @@ public enum Limits {
     public static let maxAliasNameCharacters = 256
     /// Largest ciphertext blob Decrypt accepts, in bytes.
     public static let maxCiphertextBytes = 6144
+    /// Largest RAW message for Sign, Verify, GenerateMac and VerifyMac, in bytes (as AWS KMS).
+    public static let maxMessageBytes = 4096
+    /// Largest signature Verify takes, in bytes (as AWS KMS).
+    public static let maxSignatureBytes = 6144
 }

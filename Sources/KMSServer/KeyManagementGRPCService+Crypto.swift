@@ -20,7 +20,8 @@ extension KeyManagementGRPCService {
             EncryptRequest(
                 keyID: request.keyID,
                 plaintext: SecretBytes(copying: request.plaintext),
-                encryptionContext: request.encryptionContext
+                encryptionContext: request.encryptionContext,
+                encryptionAlgorithm: try request.encryptionAlgorithm.domain(field: "encryption_algorithm", default: .symmetricDefault)
             ),
             context: caller
         )
@@ -28,6 +29,7 @@ extension KeyManagementGRPCService {
             $0.ciphertextBlob = Data(result.ciphertextBlob)
             $0.keyID = result.keyID.description
             $0.keyVersion = result.keyVersion
+            $0.encryptionAlgorithm = Kms_V1_EncryptionAlgorithm(result.encryptionAlgorithm)
         }
     }
 
@@ -37,7 +39,8 @@ extension KeyManagementGRPCService {
             DecryptRequest(
                 ciphertextBlob: Array(request.ciphertextBlob),
                 encryptionContext: request.encryptionContext,
-                keyID: request.keyID
+                keyID: request.keyID,
+                encryptionAlgorithm: try request.encryptionAlgorithm.domain(field: "encryption_algorithm", default: .symmetricDefault)
             ),
             context: caller
         )
@@ -45,6 +48,7 @@ extension KeyManagementGRPCService {
             $0.plaintext = result.plaintext.data
             $0.keyID = result.keyID.description
             $0.keyVersion = result.keyVersion
+            $0.encryptionAlgorithm = Kms_V1_EncryptionAlgorithm(result.encryptionAlgorithm)
         }
     }
 

@@ -53,7 +53,7 @@ extension GenerateDataKeyRequest {
     init(_ message: some DataKeyRequestMessage) throws(KMSError) {
         self.init(
             keyID: message.keyID,
-            keySpec: try message.keySpec.domain(),
+            keySpec: try message.keySpec.domain(field: "key_spec"),
             numberOfBytes: message.numberOfBytes == 0 ? nil : Int(message.numberOfBytes),
             encryptionContext: message.encryptionContext
         )

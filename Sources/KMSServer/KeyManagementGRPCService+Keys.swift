@@ -8,8 +8,8 @@ extension KeyManagementGRPCService {
         try await handle { caller throws(KMSError) in
             let domainRequest = CreateKeyRequest(
                 description: request.description_p,
-                keySpec: try request.keySpec.domain(),
-                keyUsage: try request.keyUsage.domain(),
+                keySpec: try request.keySpec.domain(field: "key_spec"),
+                keyUsage: try request.keyUsage.domain(field: "key_usage"),
                 policy: request.policy,
                 tags: request.tags
             )

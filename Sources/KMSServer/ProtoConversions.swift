@@ -19,55 +19,9 @@ extension Kms_V1_KeyMetadata {
         if let deletionDate = metadata.deletionDate {
             deletionTime = Google_Protobuf_Timestamp(date: deletionDate)
         }
-    }
-}
-
-extension Kms_V1_KeySpec {
-    init(_ spec: KeySpec) {
-        switch spec {
-        case .symmetricDefault: self = .symmetricDefault
-        }
-    }
-
-    /// The domain value; `nil` for unspecified.
-    func domain() throws(KMSError) -> KeySpec? {
-        switch self {
-        case .unspecified: nil
-        case .symmetricDefault: .symmetricDefault
-        case .UNRECOGNIZED(let value): throw KMSError(.validation, "key_spec \(value) is not a known KeySpec")
-        }
-    }
-}
-
-extension Kms_V1_KeyUsage {
-    init(_ usage: KeyUsage) {
-        switch usage {
-        case .encryptDecrypt: self = .encryptDecrypt
-        case .signVerify: self = .signVerify
-        case .generateVerifyMAC: self = .generateVerifyMac
-        }
-    }
-
-    /// The domain value; `nil` for unspecified.
-    func domain() throws(KMSError) -> KeyUsage? {
-        switch self {
-        case .unspecified: nil
-        case .encryptDecrypt: .encryptDecrypt
-        case .signVerify: .signVerify
-        case .generateVerifyMac: .generateVerifyMAC
-        case .UNRECOGNIZED(let value): throw KMSError(.validation, "key_usage \(value) is not a known KeyUsage")
-        }
-    }
-}
-
-extension Kms_V1_KeyState {
-    init(_ state: KeyState) {
-        switch state {
-        case .enabled: self = .enabled
-        case .disabled: self = .disabled
-        case .pendingDeletion: self = .pendingDeletion
-        case .destroyed: self = .destroyed
-        }
+        encryptionAlgorithms = metadata.encryptionAlgorithms.map(Kms_V1_EncryptionAlgorithm.init)
+        signingAlgorithms = metadata.signingAlgorithms.map(Kms_V1_SigningAlgorithm.init)
+        macAlgorithms = metadata.macAlgorithms.map(Kms_V1_MacAlgorithm.init)
     }
 }
 
@@ -99,18 +53,6 @@ extension Kms_V1_GetKeyRotationStatusResponse {
         enabled = true
         rotationPeriodInDays = Int32(clamping: schedule.periodInDays)
         nextRotationTime = Google_Protobuf_Timestamp(date: schedule.nextRotationDate)
-    }
-}
-
-extension Kms_V1_DataKeySpec {
-    /// The domain value; `nil` for unspecified.
-    func domain() throws(KMSError) -> DataKeySpec? {
-        switch self {
-        case .unspecified: nil
-        case .aes256: .aes256
-        case .aes128: .aes128
-        case .UNRECOGNIZED(let value): throw KMSError(.validation, "key_spec \(value) is not a known DataKeySpec")
-        }
     }
 }
 

@@ -58,6 +58,13 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.RevokeGrant.descriptor, limit: limit, service.revokeGrant)
         router.register(Method.ExplainAccess.descriptor, limit: limit, service.explainAccess)
         router.register(Method.ListAuditEvents.descriptor, limit: limit, service.listAuditEvents)
+        router.register(Method.Sign.descriptor, limit: limit, service.sign)
+        router.register(Method.Verify.descriptor, limit: limit, service.verify)
+        router.register(Method.GetPublicKey.descriptor, limit: limit, service.getPublicKey)
+        router.register(Method.GenerateMac.descriptor, limit: limit, service.generateMac)
+        router.register(Method.VerifyMac.descriptor, limit: limit, service.verifyMac)
+        router.register(Method.GenerateDataKeyPair.descriptor, limit: limit, service.generateDataKeyPair)
+        router.register(Method.GenerateDataKeyPairWithoutPlaintext.descriptor, limit: limit, service.generateDataKeyPairWithoutPlaintext)
         let batchLimit = Limits.maxBatchRequestBytes
         router.register(Method.BatchEncrypt.descriptor, limit: batchLimit, service.batchEncrypt)
         router.register(Method.BatchDecrypt.descriptor, limit: batchLimit, service.batchDecrypt)

@@ -9,7 +9,7 @@ public struct CreateKeyRequest: Sendable {
     public var description: String
     /// `nil` means `.symmetricDefault`.
     public var keySpec: KeySpec?
-    /// `nil` means `.encryptDecrypt`.
+    /// `nil` means the spec's default usage (see `KeySpec.defaultUsage`).
     public var keyUsage: KeyUsage?
     /// A JSON policy document; empty means the default policy (creator gets `kms:*`).
     public var policy: String
@@ -31,9 +31,10 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.limitExceeded`, `.malformedPolicy`, `.accessDenied`.
     public func createKey(_ request: CreateKeyRequest, context: RequestContext) async throws(KMSError) -> KeyMetadata {
         let spec = request.keySpec ?? .symmetricDefault
-        let usage = request.keyUsage ?? .encryptDecrypt
-        guard usage == .encryptDecrypt else {
-            throw KMSError(.validation, "key_usage \(usage.rawValue) is not valid for key_spec \(spec.rawValue)")
+        let usage = request.keyUsage ?? spec.defaultUsage
+        guard spec.allowedUsages.contains(usage) else {
+            let allowed = spec.allowedUsages.map(\.rawValue).joined(separator: " or ")
+            throw KMSError(.validation, "key_usage \(usage.rawValue) is not valid for key_spec \(spec.rawValue); use \(allowed)")
         }
         try Validation.description(request.description)
         try Validation.tags(request.tags)
@@ -54,7 +55,7 @@ extension KeyManagementService {
             currentVersion: 1,
             creator: context.principal
         )
-        let material = KeyMaterial.generate()
+        let material = try VersionMaterial.generate(for: spec)
         let firstVersion = WrappedKeyVersion(
             keyID: keyID,
             version: 1,

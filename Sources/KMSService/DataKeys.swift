@@ -2,7 +2,7 @@ import KMSCore
 import KMSCrypto
 
 /// The standard lengths of a data key.
-public enum DataKeySpec: Sendable {
+public enum DataKeySpec: Sendable, CaseIterable {
     case aes256
     case aes128
 

@@ -7,11 +7,17 @@ public struct EncryptRequest: Sendable {
     public var keyID: String
     public var plaintext: SecretBytes
     public var encryptionContext: [String: String]
+    /// SYMMETRIC_DEFAULT (envelope blob) or RSA-OAEP (raw OAEP output).
+    public var encryptionAlgorithm: EncryptionAlgorithm
 
-    public init(keyID: String, plaintext: SecretBytes, encryptionContext: [String: String] = [:]) {
+    public init(
+        keyID: String, plaintext: SecretBytes, encryptionContext: [String: String] = [:],
+        encryptionAlgorithm: EncryptionAlgorithm = .symmetricDefault
+    ) {
         self.keyID = keyID
         self.plaintext = plaintext
         self.encryptionContext = encryptionContext
+        self.encryptionAlgorithm = encryptionAlgorithm
     }
 }
 
@@ -20,20 +26,27 @@ public struct EncryptResult: Sendable {
     public let ciphertextBlob: [UInt8]
     public let keyID: KeyID
     public let keyVersion: KeyVersion
+    public var encryptionAlgorithm: EncryptionAlgorithm = .symmetricDefault
 }
 
 /// The input of `decrypt`.
 public struct DecryptRequest: Sendable {
     public var ciphertextBlob: [UInt8]
     public var encryptionContext: [String: String]
-    /// Optional (empty); when given (a key id or `alias/NAME`) it must name the key
-    /// that made the blob.
+    /// Optional (empty) for SYMMETRIC_DEFAULT; when given (a key id or `alias/NAME`) it
+    /// must name the key that made the blob. Required for RSA-OAEP.
     public var keyID: String
+    /// The algorithm that encrypted: SYMMETRIC_DEFAULT or RSA-OAEP.
+    public var encryptionAlgorithm: EncryptionAlgorithm
 
-    public init(ciphertextBlob: [UInt8], encryptionContext: [String: String] = [:], keyID: String = "") {
+    public init(
+        ciphertextBlob: [UInt8], encryptionContext: [String: String] = [:], keyID: String = "",
+        encryptionAlgorithm: EncryptionAlgorithm = .symmetricDefault
+    ) {
         self.ciphertextBlob = ciphertextBlob
         self.encryptionContext = encryptionContext
         self.keyID = keyID
+        self.encryptionAlgorithm = encryptionAlgorithm
     }
 }
 
@@ -42,10 +55,12 @@ public struct DecryptResult: Sendable {
     public let plaintext: SecretBytes
     public let keyID: KeyID
     public let keyVersion: KeyVersion
+    public var encryptionAlgorithm: EncryptionAlgorithm = .symmetricDefault
 }
 
 extension KeyManagementService {
-    /// Encrypts up to 4096 bytes under the current version of a key (`kms:Encrypt`).
+    /// Encrypts up to 4096 bytes under the current version of a key (`kms:Encrypt`): an
+    /// envelope blob for SYMMETRIC_DEFAULT, raw RSA-OAEP output for RSA keys.
     ///
     /// - Throws: `.validation`, `.limitExceeded`, `.keyNotFound`, `.accessDenied`,
     ///   `.keyDisabled`, `.keyPendingDeletion`, `.keyDestroyed`, `.invalidKeyUsage`.
@@ -54,6 +69,9 @@ extension KeyManagementService {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
         let (key, alias) = try await loadKey(named: request.keyID)
         try authorize(.encrypt, on: key, via: alias, context: context, encryptionContext: encryptionContext)
+        if request.encryptionAlgorithm != .symmetricDefault {
+            return try await rsaEncrypt(request, under: key, encryptionContext: encryptionContext, audit: context.audit)
+        }
         return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext, audit: context.audit)
     }
 
@@ -66,6 +84,9 @@ extension KeyManagementService {
     ///   of `encrypt`.
     public func decrypt(_ request: DecryptRequest, context: RequestContext) async throws(KMSError) -> DecryptResult {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
+        if request.encryptionAlgorithm != .symmetricDefault {
+            return try await rsaDecrypt(request, encryptionContext: encryptionContext, context: context)
+        }
         let expectedKey = try await resolveOptionalKey(request.keyID, field: "key_id")
         return try await open(
             request.ciphertextBlob,
@@ -84,10 +105,10 @@ extension KeyManagementService {
         encryptionContext: EncryptionContext,
         audit: AuditFacts
     ) async throws(KMSError) -> EncryptResult {
-        try key.requireUsable(for: .encryptDecrypt)
+        try key.requireUsable(for: .encryptDecrypt, spec: .symmetricDefault)
         let version = key.metadata.currentVersion
         audit.noteVersion(version, of: key.id)
-        let material = try await material(of: key, version: version)
+        let material = try await material(of: key, version: version).symmetricKey()
         let blob = EnvelopeCipher.seal(plaintext, keyID: key.id, version: version, material: material, context: encryptionContext)
         return EncryptResult(ciphertextBlob: blob, keyID: key.id, keyVersion: version)
     }
@@ -113,12 +134,12 @@ extension KeyManagementService {
             throw CiphertextBlob.invalid
         }
         try authorize(action, on: key, via: expectedKey?.alias, context: context, encryptionContext: encryptionContext)
-        try key.requireUsable(for: .encryptDecrypt)
+        try key.requireUsable(for: .encryptDecrypt, spec: .symmetricDefault)
         guard header.keyVersion >= 1, header.keyVersion <= key.metadata.currentVersion else {
             throw CiphertextBlob.invalid
         }
         context.audit.noteVersion(header.keyVersion, of: key.id)
-        let material = try await material(of: key, version: header.keyVersion)
+        let material = try await material(of: key, version: header.keyVersion).symmetricKey()
         let plaintext = try EnvelopeCipher.open(
             blob, keyID: key.id, version: header.keyVersion, material: material, context: encryptionContext
         )

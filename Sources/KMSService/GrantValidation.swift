@@ -6,6 +6,7 @@ enum GrantValidation {
     /// constraints may allow.
     static let cryptographicOperations: Set<KMSAction> = [
         .decrypt, .encrypt, .generateDataKey, .generateDataKeyWithoutPlaintext, .reEncryptFrom, .reEncryptTo,
+        .generateDataKeyPair, .generateDataKeyPairWithoutPlaintext,
     ]
 
     /// Reads the `operations` field: RPC names (`Decrypt`), each one a grant may allow.

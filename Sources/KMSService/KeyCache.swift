@@ -10,7 +10,7 @@ struct CachedKey: Sendable {
     var stored: StoredKey
     var policy: CompiledPolicy
     var grants: [Grant] = []
-    var materials: [KeyVersion: KeyMaterial] = [:]
+    var materials: [KeyVersion: VersionMaterial] = [:]
 
     var metadata: KeyMetadata { stored.metadata }
     var id: KeyID { stored.metadata.keyID }
@@ -29,7 +29,7 @@ extension MemoryCache where Key == KeyID, Value == CachedKey {
 
     /// Adds an unwrapped version to an entry that is still cached, unless something was
     /// invalidated since `token` was taken (the version may have been disabled meanwhile).
-    func addMaterial(_ material: KeyMaterial, version: KeyVersion, to id: KeyID, readAt token: UInt64) {
+    func addMaterial(_ material: VersionMaterial, version: KeyVersion, to id: KeyID, readAt token: UInt64) {
         modify(id, readAt: token) { $0.materials[version] = material }
     }
 }

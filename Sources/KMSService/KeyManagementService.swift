@@ -93,7 +93,7 @@ public final class KeyManagementService: Sendable {
     ///
     /// - Throws: `.keyVersionDisabled` when the version is disabled; `.internalFailure`
     ///   when it is missing or does not unwrap.
-    func material(of key: CachedKey, version: KeyVersion) async throws(KMSError) -> KeyMaterial {
+    func material(of key: CachedKey, version: KeyVersion) async throws(KMSError) -> VersionMaterial {
         if let material = key.materials[version] ?? cache.get(key.id)?.materials[version] {
             return material
         }
@@ -104,7 +104,7 @@ public final class KeyManagementService: Sendable {
         guard wrapped.isEnabled else {
             throw KMSError(.keyVersionDisabled, "version \(version) of key \(key.id) is disabled")
         }
-        let material = try rootKey.unwrap(wrapped.wrappedMaterial, keyID: key.id, version: version)
+        let material = try rootKey.unwrap(wrapped.wrappedMaterial, spec: key.metadata.keySpec, keyID: key.id, version: version)
         cache.addMaterial(material, version: version, to: key.id, readAt: token)
         return material
     }

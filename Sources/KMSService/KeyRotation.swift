@@ -20,6 +20,7 @@ extension KeyManagementService {
         )
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.enableKeyRotation, on: key, via: alias, context: context)
+        try key.requireRotatable()
         switch key.metadata.keyState {
         case .enabled, .disabled: break
         case .pendingDeletion: throw KMSError(.invalidState, "key \(key.id) is pending deletion; its rotation cannot be enabled")
@@ -69,6 +70,7 @@ extension KeyManagementService {
     public func rotateKeyOnDemand(keyID raw: String, context: RequestContext) async throws(KMSError) -> KeyMetadata {
         let (named, alias) = try await loadKey(named: raw)
         try authorize(.rotateKeyOnDemand, on: named, via: alias, context: context)
+        try named.requireRotatable()
         var key = named
         for _ in 0..<Self.onDemandRotationAttempts {
             try key.requireUsable(for: .encryptDecrypt)
@@ -106,7 +108,7 @@ extension KeyManagementService {
         let wrapped = WrappedKeyVersion(
             keyID: metadata.keyID,
             version: version,
-            wrappedMaterial: rootKey.wrap(KeyMaterial.generate(), keyID: metadata.keyID, version: version),
+            wrappedMaterial: rootKey.wrap(try VersionMaterial.generate(for: metadata.keySpec), keyID: metadata.keyID, version: version),
             creationDate: now.roundedToMicroseconds,
             rotationType: type
         )

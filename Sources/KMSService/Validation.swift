@@ -1,4 +1,5 @@
 import KMSCore
+import KMSCrypto
 
 /// Checks of request fields against `Limits`, shared by the operations.
 enum Validation {
@@ -34,9 +35,35 @@ enum Validation {
 
     /// A plaintext for Encrypt: 1 to 4096 bytes.
     static func plaintext(_ count: Int) throws(KMSError) {
-        guard count > 0 else { throw KMSError(.validation, "plaintext must not be empty") }
-        guard count <= Limits.maxPlaintextBytes else {
-            throw KMSError(.limitExceeded, "plaintext is \(count) bytes; at most \(Limits.maxPlaintextBytes) are allowed")
+        try byteCount(count, field: "plaintext", limit: Limits.maxPlaintextBytes)
+    }
+
+    /// Checks the message of Sign and Verify: 1–4096 bytes (a DIGEST's exact length is
+    /// checked against the algorithm later).
+    ///
+    /// - Throws: `.validation` when empty; `.limitExceeded` when longer.
+    static func signingMessage(_ message: SigningInput) throws(KMSError) {
+        try byteCount(message.bytes.count, field: "message", limit: Limits.maxMessageBytes)
+    }
+
+    /// Checks the message of GenerateMac and VerifyMac: 1–4096 bytes.
+    ///
+    /// - Throws: `.validation` when empty; `.limitExceeded` when longer.
+    static func macMessage(_ message: [UInt8]) throws(KMSError) {
+        try byteCount(message.count, field: "message", limit: Limits.maxMessageBytes)
+    }
+
+    /// Checks the signature of Verify: 1–6144 bytes.
+    ///
+    /// - Throws: `.validation` when empty; `.limitExceeded` when longer.
+    static func signature(_ signature: [UInt8]) throws(KMSError) {
+        try byteCount(signature.count, field: "signature", limit: Limits.maxSignatureBytes)
+    }
+
+    private static func byteCount(_ count: Int, field: String, limit: Int) throws(KMSError) {
+        guard count > 0 else { throw KMSError(.validation, "\(field) must not be empty") }
+        guard count <= limit else {
+            throw KMSError(.limitExceeded, "\(field) is \(count) bytes; at most \(limit) are allowed")
         }
     }
 
