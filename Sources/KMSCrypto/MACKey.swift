@@ -15,6 +15,12 @@ public struct MACKey: Sendable, CustomStringConvertible, CustomDebugStringConver
         self.spec = spec
     }
 
+    /// Lends the raw key bytes to `body`, only inside this package: tests use it to prove
+    /// that HMAC keys never reach a file in the clear.
+    package func withUnsafeBytes<Result>(_ body: (UnsafeRawBufferPointer) throws -> Result) rethrows -> Result {
+        try secret.storage.withUnsafeBytes(body)
+    }
+
     /// The key length of an HMAC spec: the digest length of its hash.
     static func byteCount(of spec: KeySpec) -> Int? {
         spec.macAlgorithms.first?.digestAlgorithm.byteCount
