@@ -25,8 +25,9 @@ public struct AsymmetricPublicKey: Sendable {
 
     /// Reads a DER SubjectPublicKeyInfo of a key of `spec`.
     ///
-    /// - Throws: `.validation` when the bytes are not such a key (for RSA: of exactly the
-    ///   spec's size); `.invalidKeyUsage` when `spec` has no public key.
+    /// - Throws: `.validation` when the bytes are not exactly the DER SubjectPublicKeyInfo of
+    ///   such a key (for RSA: of exactly the spec's size); `.invalidKeyUsage` when `spec` has
+    ///   no public key.
     public init(subjectPublicKeyInfo der: [UInt8], spec: KeySpec) throws(KMSError) {
         let invalid = KMSError(.validation, "public_key is not a DER SubjectPublicKeyInfo of a \(spec.rawValue) key")
         do {
@@ -50,6 +51,9 @@ public struct AsymmetricPublicKey: Sendable {
             throw invalid
         }
         self.spec = spec
+        // swift-crypto also reads other encodings (a bare PKCS#1 RSA key, say); only the
+        // SubjectPublicKeyInfo this type would itself write is accepted.
+        guard subjectPublicKeyInfo == der else { throw invalid }
     }
 
     /// The key as DER SubjectPublicKeyInfo (RFC 5280), as OpenSSL reads it.

@@ -16,7 +16,7 @@ import Testing
             .accessDenied: .permissionDenied, .validation: .invalidArgument, .malformedPolicy: .invalidArgument,
             .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
             .keyDestroyed: .failedPrecondition, .keyVersionDisabled: .failedPrecondition,
-            .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition, .grantNotFound: .notFound,
+            .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition, .unsupportedOperation: .failedPrecondition, .grantNotFound: .notFound,
             .auditUnavailable: .unavailable, .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])

@@ -87,7 +87,7 @@ import Testing
 
     @Test(arguments: [
         [String](),
-        ["Sign"],
+        ["PutKeyPolicy"],
         ["kms:Decrypt"],
     ])
     func createGrantRefusesInvalidOperations(_ operations: [String]) async throws {

@@ -46,7 +46,7 @@ import Testing
     /// (operations, constraints, name, grantee, expected code)
     static let invalidRequests: [([String], GrantConstraints, String, String, KMSError.Code)] = [
         ([], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
-        (["Sign"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
+        (["Frobnicate"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
         (["PutKeyPolicy"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
         (["kms:Decrypt"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
         (["Decrypt"], GrantConstraints(), "", "", .validation),
