@@ -17,6 +17,9 @@ struct Encrypt: KMSCommand {
 
     @OptionGroup var context: ContextOptions
 
+    @Option(name: .customLong("encryption-algorithm"), help: "SYMMETRIC_DEFAULT (the default) for a symmetric key; RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1 for an RSA key.")
+    var encryptionAlgorithm: EnumArgument<Kms_V1_EncryptionAlgorithm>?
+
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the raw blob to this file (mode 0600) instead of base64 to stdout.", valueName: "file"))
     var output: String?
 
@@ -25,6 +28,7 @@ struct Encrypt: KMSCommand {
         request.keyID = keyID
         request.plaintext = try input.bytes()
         request.encryptionContext = try context.encryptionContext().pairs
+        request.encryptionAlgorithm = encryptionAlgorithm?.value ?? .unspecified
         let response = try await global.withClient { [request, global] client in
             try await client.encrypt(request, options: global.callOptions)
         }
@@ -45,8 +49,11 @@ struct Decrypt: KMSCommand {
 
     @OptionGroup var context: ContextOptions
 
-    @Option(name: .customLong("key-id"), help: "Fail unless the blob was made with this key.")
+    @Option(name: .customLong("key-id"), help: "Fail unless the blob was made with this key; required with RSA-OAEP.")
     var keyID: String?
+
+    @Option(name: .customLong("encryption-algorithm"), help: "The algorithm that encrypted: SYMMETRIC_DEFAULT (the default), RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1.")
+    var encryptionAlgorithm: EnumArgument<Kms_V1_EncryptionAlgorithm>?
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the plaintext to this file (mode 0600) instead of stdout.", valueName: "file"))
     var output: String?
@@ -56,6 +63,7 @@ struct Decrypt: KMSCommand {
         request.ciphertextBlob = try input.bytes()
         request.encryptionContext = try context.encryptionContext().pairs
         request.keyID = keyID ?? ""
+        request.encryptionAlgorithm = encryptionAlgorithm?.value ?? .unspecified
         let response = try await global.withClient { [request, global] client in
             try await client.decrypt(request, options: global.callOptions)
         }

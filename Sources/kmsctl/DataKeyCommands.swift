@@ -18,7 +18,7 @@ struct DataKeyOptions: ParsableArguments {
     var keyID: String
 
     @Option(name: .customLong("key-spec"), help: "The data key's length (default: AES_256).")
-    var keySpec: DataKeySpecArgument?
+    var keySpec: EnumArgument<Kms_V1_DataKeySpec>?
 
     @Option(name: .customLong("number-of-bytes"), help: "The data key's length in bytes, 1–1024, instead of --key-spec.")
     var numberOfBytes: Int32?
@@ -40,7 +40,7 @@ struct DataKeyOptions: ParsableArguments {
         if let numberOfBytes {
             request.numberOfBytes = numberOfBytes
         } else {
-            request.keySpec = (keySpec ?? .aes256).proto
+            request.keySpec = keySpec?.value ?? .aes256
         }
         request.encryptionContext = try context.encryptionContext().pairs
         return request

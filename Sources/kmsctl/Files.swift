@@ -35,12 +35,17 @@ enum InputFile {
 
 /// Writes the files that `--out` names.
 enum OutputFile {
-    /// Writes `data` to `path`, creating the file with mode 0600 (it may hold plaintext) or
-    /// truncating an existing one.
+    /// The mode of new files: they may hold plaintext or private keys.
+    static let privateMode: mode_t = 0o600
+    /// The mode of new files holding public keys, which anyone may read.
+    static let publicMode: mode_t = 0o644
+
+    /// Writes `data` to `path`, creating the file with `mode` (less the umask) or truncating
+    /// an existing one, which keeps its mode.
     ///
     /// - Throws: `CommandFailure` when the file cannot be opened or written.
-    static func write(_ data: Data, to path: String) throws(CommandFailure) {
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    static func write(_ data: Data, to path: String, mode: mode_t = privateMode) throws(CommandFailure) {
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC, mode)
         guard descriptor >= 0 else { throw CommandFailure("cannot open '\(path)' for writing: \(lastErrorMessage())") }
         let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
         do {
@@ -55,4 +60,27 @@ enum OutputFile {
 /// The text of the current `errno`.
 private func lastErrorMessage() -> String {
     String(cString: strerror(errno))
+}
+
+/// PEM encoding (RFC 7468) of the DER keys the server returns, as OpenSSL reads them.
+enum PEM {
+    /// The label of a DER SubjectPublicKeyInfo.
+    static let publicKeyLabel = "PUBLIC KEY"
+    /// The label of a PKCS#8 DER private key.
+    static let privateKeyLabel = "PRIVATE KEY"
+
+    /// `der` in base64 lines of 64 characters between `-----BEGIN label-----` and
+    /// `-----END label-----`, with a final newline.
+    static func encode(_ der: Data, label: String) -> String {
+        let base64 = der.base64EncodedString()
+        var lines = ["-----BEGIN \(label)-----"]
+        var start = base64.startIndex
+        while start < base64.endIndex {
+            let end = base64.index(start, offsetBy: 64, limitedBy: base64.endIndex) ?? base64.endIndex
+            lines.append(String(base64[start..<end]))
+            start = end
+        }
+        lines.append("-----END \(label)-----")
+        return lines.joined(separator: "\n") + "\n"
+    }
 }

@@ -24,7 +24,27 @@ func printKeyMetadata(_ metadata: Kms_V1_KeyMetadata) {
     if metadata.hasDeletionTime {
         rows.append(("DeletionDate", metadata.deletionTime.date.formatted(.iso8601)))
     }
+    rows += algorithmRows(
+        encryption: metadata.encryptionAlgorithms,
+        signing: metadata.signingAlgorithms,
+        mac: metadata.macAlgorithms
+    )
     printLabelled(rows)
+}
+
+/// The labelled lines of a key's algorithms, leaving out the empty lists (a key has the
+/// algorithms of its usage only).
+func algorithmRows(
+    encryption: [Kms_V1_EncryptionAlgorithm],
+    signing: [Kms_V1_SigningAlgorithm],
+    mac: [Kms_V1_MacAlgorithm]
+) -> [(label: String, value: String)] {
+    let rows = [
+        ("EncryptionAlgorithms", displayList(encryption)),
+        ("SigningAlgorithms", displayList(signing)),
+        ("MacAlgorithms", displayList(mac)),
+    ]
+    return rows.filter { !$0.1.isEmpty }
 }
 
 /// Prints a table: `header`, then `rows`, columns separated by two spaces and padded to

@@ -18,6 +18,8 @@ struct KMSCtl: AsyncParsableCommand {
             CreateKey.self, DescribeKey.self, ListKeys.self,
             Encrypt.self, Decrypt.self, ReEncrypt.self,
             GenerateDataKey.self, GenerateDataKeyWithoutPlaintext.self, GenerateRandom.self,
+            Sign.self, Verify.self, GetPublicKey.self, GenerateMac.self, VerifyMac.self,
+            GenerateDataKeyPair.self, GenerateDataKeyPairWithoutPlaintext.self,
             EnableKey.self, DisableKey.self, UpdateKeyDescription.self,
             TagResource.self, UntagResource.self, ListResourceTags.self,
             ScheduleKeyDeletion.self, CancelKeyDeletion.self,

@@ -15,8 +15,11 @@ struct CreateKey: KMSCommand {
     @Option(name: .customLong("description"), help: "A description of the key (at most 8192 characters).")
     var keyDescription: String = ""
 
-    @Option(name: .customLong("key-usage"), help: "What the key may be used for (default: ENCRYPT_DECRYPT).")
-    var keyUsage: KeyUsageArgument?
+    @Option(name: .customLong("key-spec"), help: "The kind of key material (default: SYMMETRIC_DEFAULT).")
+    var keySpec: EnumArgument<Kms_V1_KeySpec>?
+
+    @Option(name: .customLong("key-usage"), help: "What the key may be used for (default: the spec's: SIGN_VERIFY for ECC and ED25519, GENERATE_VERIFY_MAC for HMAC, else ENCRYPT_DECRYPT).")
+    var keyUsage: EnumArgument<Kms_V1_KeyUsage>?
 
     @Option(name: .customLong("policy-file"), help: ArgumentHelp("The key policy, a JSON document ('-' for stdin); default: the creator may do anything with the key.", valueName: "file"))
     var policyFile: String?
@@ -35,7 +38,8 @@ struct CreateKey: KMSCommand {
     func execute() async throws {
         var request = Kms_V1_CreateKeyRequest()
         request.description_p = keyDescription
-        request.keyUsage = keyUsage?.proto ?? .unspecified
+        request.keySpec = keySpec?.value ?? .unspecified
+        request.keyUsage = keyUsage?.value ?? .unspecified
         request.tags = try KeyValuePair.dictionary(tags, option: "--tag")
         if let policyFile {
             request.policy = try readPolicy(policyFile)
@@ -88,8 +92,10 @@ struct ListKeys: KMSCommand {
         }
         try global.emit(response) {
             printTable(
-                header: ["KEY ID", "STATE", "USAGE", "DESCRIPTION"],
-                rows: response.keys.map { [$0.keyID, $0.keyState.displayName, $0.keyUsage.displayName, $0.description_p] }
+                header: ["KEY ID", "STATE", "SPEC", "USAGE", "DESCRIPTION"],
+                rows: response.keys.map {
+                    [$0.keyID, $0.keyState.displayName, $0.keySpec.displayName, $0.keyUsage.displayName, $0.description_p]
+                }
             )
             reportNextPage(response.nextPageToken, items: "keys")
         }

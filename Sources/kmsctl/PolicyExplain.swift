@@ -72,16 +72,3 @@ private func printExplanation(_ explanation: Kms_V1_ExplainAccessResponse) {
 private func matched(_ flag: Bool) -> String {
     flag ? "matched" : "not matched"
 }
-
-extension Kms_V1_AccessDecision {
-    /// The decision as people read it.
-    var displayName: String {
-        switch self {
-        case .allow: "ALLOW"
-        case .explicitDeny: "EXPLICIT_DENY"
-        case .implicitDeny: "IMPLICIT_DENY"
-        case .unspecified: "UNSPECIFIED"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
-        }
-    }
-}

@@ -1,95 +1,212 @@
 import ArgumentParser
 import KMSProto
+import SwiftProtobuf
 
-/// `--key-usage`: what a new key may be used for.
-enum KeyUsageArgument: String, CaseIterable, ExpressibleByArgument {
-    case encryptDecrypt = "ENCRYPT_DECRYPT"
-    case signVerify = "SIGN_VERIFY"
-    case generateVerifyMAC = "GENERATE_VERIFY_MAC"
-
-    /// The proto value.
-    var proto: Kms_V1_KeyUsage {
-        switch self {
-        case .encryptDecrypt: .encryptDecrypt
-        case .signVerify: .signVerify
-        case .generateVerifyMAC: .generateVerifyMac
-        }
-    }
+/// A proto enum that kmsctl names, on the command line and in human output, by its value
+/// names without the type prefix: `ECDSA_SHA_256` for `SIGNING_ALGORITHM_ECDSA_SHA_256`.
+///
+/// Conformers list the names once, in an exhaustive switch, so that a value added to the
+/// proto fails the build until it has a name here.
+protocol ProtoNamed: SwiftProtobuf.Enum, CaseIterable {
+    /// The value's proto name without the type prefix; `nil` for an unrecognized value.
+    var protoName: String? { get }
 }
 
-/// `--key-spec`: the length of a data key.
-enum DataKeySpecArgument: String, CaseIterable, ExpressibleByArgument {
-    case aes256 = "AES_256"
-    case aes128 = "AES_128"
-
-    /// The proto value.
-    var proto: Kms_V1_DataKeySpec {
-        switch self {
-        case .aes256: .aes256
-        case .aes128: .aes128
-        }
-    }
-}
-
-extension Kms_V1_KeySpec {
-    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
+extension ProtoNamed {
+    /// The value's name (`ENABLED`), or `UNRECOGNIZED(n)`, for human output.
     var displayName: String {
+        protoName ?? "UNRECOGNIZED(\(rawValue))"
+    }
+}
+
+/// Formats `values` as a list for human output: `RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1`.
+func displayList<Value: ProtoNamed>(_ values: [Value]) -> String {
+    values.map(\.displayName).joined(separator: ", ")
+}
+
+/// An option's value that is one of a proto enum's values, named as `ProtoNamed` names it
+/// and matched without regard to case (`--signing-algorithm ecdsa_sha_256`). The zero value
+/// (`UNSPECIFIED`) is not accepted: leaving the option out asks for it.
+struct EnumArgument<Value: ProtoNamed>: ExpressibleByArgument {
+    /// The chosen value.
+    let value: Value
+
+    init?(argument: String) {
+        guard let value = Self.choices.first(where: { $0.displayName.caseInsensitiveCompare(argument) == .orderedSame }) else {
+            return nil
+        }
+        self.value = value
+    }
+
+    var defaultValueDescription: String { value.displayName }
+
+    static var allValueStrings: [String] { choices.map(\.displayName) }
+
+    static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
+
+    /// Every value but the zero one.
+    private static var choices: [Value] {
+        Value.allCases.filter { $0 != Value() }
+    }
+}
+
+extension Kms_V1_KeySpec: ProtoNamed {
+    var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .symmetricDefault: "SYMMETRIC_DEFAULT"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        case .eccNistP256: "ECC_NIST_P256"
+        case .eccNistP384: "ECC_NIST_P384"
+        case .eccNistP521: "ECC_NIST_P521"
+        case .ed25519: "ED25519"
+        case .rsa2048: "RSA_2048"
+        case .rsa3072: "RSA_3072"
+        case .rsa4096: "RSA_4096"
+        case .hmac256: "HMAC_256"
+        case .hmac384: "HMAC_384"
+        case .hmac512: "HMAC_512"
+        case .UNRECOGNIZED: nil
         }
     }
 }
 
-extension Kms_V1_KeyUsage {
-    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
-    var displayName: String {
+extension Kms_V1_KeyUsage: ProtoNamed {
+    var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .encryptDecrypt: "ENCRYPT_DECRYPT"
         case .signVerify: "SIGN_VERIFY"
         case .generateVerifyMac: "GENERATE_VERIFY_MAC"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        case .UNRECOGNIZED: nil
         }
     }
 }
 
-extension Kms_V1_KeyState {
-    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
-    var displayName: String {
+extension Kms_V1_KeyState: ProtoNamed {
+    var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .enabled: "ENABLED"
         case .disabled: "DISABLED"
         case .pendingDeletion: "PENDING_DELETION"
         case .destroyed: "DESTROYED"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        case .UNRECOGNIZED: nil
         }
     }
 }
 
-extension Kms_V1_RotationType {
-    /// The proto name of the value without its type prefix (`ON_DEMAND`), for human output.
-    var displayName: String {
+extension Kms_V1_DataKeySpec: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .aes256: "AES_256"
+        case .aes128: "AES_128"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_MessageType: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .raw: "RAW"
+        case .digest: "DIGEST"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_SigningAlgorithm: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .ecdsaSha256: "ECDSA_SHA_256"
+        case .ecdsaSha384: "ECDSA_SHA_384"
+        case .ecdsaSha512: "ECDSA_SHA_512"
+        case .ed25519: "ED25519"
+        case .rsassaPssSha256: "RSASSA_PSS_SHA_256"
+        case .rsassaPssSha384: "RSASSA_PSS_SHA_384"
+        case .rsassaPssSha512: "RSASSA_PSS_SHA_512"
+        case .rsassaPkcs1V15Sha256: "RSASSA_PKCS1_V1_5_SHA_256"
+        case .rsassaPkcs1V15Sha384: "RSASSA_PKCS1_V1_5_SHA_384"
+        case .rsassaPkcs1V15Sha512: "RSASSA_PKCS1_V1_5_SHA_512"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_EncryptionAlgorithm: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .symmetricDefault: "SYMMETRIC_DEFAULT"
+        case .rsaesOaepSha256: "RSAES_OAEP_SHA_256"
+        case .rsaesOaepSha1: "RSAES_OAEP_SHA_1"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_MacAlgorithm: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .hmacSha256: "HMAC_SHA_256"
+        case .hmacSha384: "HMAC_SHA_384"
+        case .hmacSha512: "HMAC_SHA_512"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_DataKeyPairSpec: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .eccNistP256: "ECC_NIST_P256"
+        case .eccNistP384: "ECC_NIST_P384"
+        case .eccNistP521: "ECC_NIST_P521"
+        case .ed25519: "ED25519"
+        case .rsa2048: "RSA_2048"
+        case .rsa3072: "RSA_3072"
+        case .rsa4096: "RSA_4096"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Kms_V1_RotationType: ProtoNamed {
+    var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .automatic: "AUTOMATIC"
         case .onDemand: "ON_DEMAND"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        case .UNRECOGNIZED: nil
         }
     }
 }
 
-extension Grpc_Health_V1_HealthCheckResponse.ServingStatus {
-    /// The proto name of the value without its type prefix (`ENABLED`), for human output.
-    var displayName: String {
+extension Kms_V1_AccessDecision: ProtoNamed {
+    var protoName: String? {
+        switch self {
+        case .unspecified: "UNSPECIFIED"
+        case .allow: "ALLOW"
+        case .explicitDeny: "EXPLICIT_DENY"
+        case .implicitDeny: "IMPLICIT_DENY"
+        case .UNRECOGNIZED: nil
+        }
+    }
+}
+
+extension Grpc_Health_V1_HealthCheckResponse.ServingStatus: ProtoNamed {
+    var protoName: String? {
         switch self {
         case .unknown: "UNKNOWN"
         case .serving: "SERVING"
         case .notServing: "NOT_SERVING"
         case .serviceUnknown: "SERVICE_UNKNOWN"
-        case .UNRECOGNIZED(let value): "UNRECOGNIZED(\(value))"
+        case .UNRECOGNIZED: nil
         }
     }
 }
