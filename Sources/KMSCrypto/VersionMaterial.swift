@@ -3,7 +3,7 @@ import KMSCore
 /// The secret material of one key version, by kind of key: an AES key, a private key, or
 /// an HMAC key. Wrapped under the root key at rest (``RootKey/wrap(_:keyID:version:)``);
 /// never printed.
-public enum VersionMaterial: Sendable, CustomStringConvertible {
+public enum VersionMaterial: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// SYMMETRIC_DEFAULT.
     case symmetric(KeyMaterial)
     /// ECC, Ed25519 and RSA.
@@ -94,4 +94,10 @@ public enum VersionMaterial: Sendable, CustomStringConvertible {
         case .mac(let key): key.description
         }
     }
+
+    /// The kind and size of the material; never its bytes.
+    public var debugDescription: String { description }
+
+    /// A mirror without children, so `dump` and reflection show no bytes.
+    public var customMirror: Mirror { Mirror(self, children: [], displayStyle: .enum) }
 }

@@ -1,3 +1,4 @@
+import Crypto
 import KMSCore
 import KMSCrypto
 import Testing
@@ -22,7 +23,9 @@ import Testing
         ]
     }
 
-    static func expectNoBytes(in value: Any, sourceLocation: SourceLocation = #_sourceLocation) {
+    /// No rendering of `value` shows the pattern's bytes. A value with `childless` false may
+    /// have children in its mirror (an enum's payload), each of which must show none either.
+    static func expectNoBytes(in value: Any, childless: Bool = true, sourceLocation: SourceLocation = #_sourceLocation) {
         for text in renderings(of: value) {
             let lowered = text.lowercased()
             #expect(!lowered.contains("dead"), "\(text)", sourceLocation: sourceLocation)
@@ -31,7 +34,26 @@ import Testing
             #expect(!text.contains("173"), "\(text)", sourceLocation: sourceLocation)
             #expect(!text.contains("SymmetricKey"), "\(text)", sourceLocation: sourceLocation)
         }
-        #expect(Mirror(reflecting: value).children.isEmpty, sourceLocation: sourceLocation)
+        let children = Mirror(reflecting: value).children
+        if childless {
+            #expect(children.isEmpty, sourceLocation: sourceLocation)
+        } else {
+            for child in children {
+                expectNoBytes(in: child.value, sourceLocation: sourceLocation)
+            }
+        }
+    }
+
+    /// A P-256 key whose private scalar is the pattern (it is below the group order).
+    static func patternP256Key() throws -> AsymmetricPrivateKey {
+        let der = try P256.Signing.PrivateKey(rawRepresentation: pattern).derRepresentation
+        return try AsymmetricPrivateKey(pkcs8: SecretBytes(copying: der), spec: .eccNistP256)
+    }
+
+    /// An Ed25519 key whose seed is the pattern, in RFC 8410 PKCS#8.
+    static func patternEd25519Key() throws -> AsymmetricPrivateKey {
+        let header = try #require([UInt8](hex: "302e020100300506032b657004220420"))
+        return try AsymmetricPrivateKey(pkcs8: SecretBytes(copying: header + pattern), spec: .ed25519)
     }
 
     @Test func secretBytesPrintOnlyTheirLength() {
@@ -72,5 +94,51 @@ import Testing
         #expect(dumped.contains("SecretBytes(32 bytes)"))
         #expect(!dumped.lowercased().contains("dead"))
         #expect(!dumped.contains("222"))
+    }
+
+    @Test func asymmetricPrivateKeysPrintOnlyTheirSpec() throws {
+        let p256 = try Self.patternP256Key()
+        let ed25519 = try Self.patternEd25519Key()
+        for (key, text) in [(p256, "AsymmetricPrivateKey(ECC_NIST_P256)"), (ed25519, "AsymmetricPrivateKey(ED25519)")] {
+            #expect(String(describing: key) == text)
+            #expect(String(reflecting: key) == text)
+            Self.expectNoBytes(in: key)
+        }
+        #expect(p256.publicKey.subjectPublicKeyInfo == Array(try P256.Signing.PrivateKey(rawRepresentation: Self.pattern).publicKey.derRepresentation))
+    }
+
+    /// Keys whose bytes are not a pattern print exactly their spec, however printed.
+    @Test(arguments: KeySpec.allCases.filter(\.isAsymmetric))
+    func generatedPrivateKeysRenderAsTheirSpecAlone(spec: KeySpec) throws {
+        let key = try SharedKeys.key(spec)
+        let text = "AsymmetricPrivateKey(\(spec.rawValue))"
+        #expect(String(describing: key) == text)
+        #expect(String(reflecting: key) == text)
+        var dumped = ""
+        dump(key, to: &dumped)
+        #expect(dumped == "- \(text)\n")
+        #expect(Mirror(reflecting: key).children.isEmpty)
+    }
+
+    @Test func macKeysPrintOnlyTheirSpec() {
+        let key = MACKey(secret: SecretBytes(copying: Self.pattern), spec: .hmac256)
+        #expect(String(describing: key) == "MACKey(HMAC_256)")
+        #expect(String(reflecting: key) == "MACKey(HMAC_256)")
+        Self.expectNoBytes(in: key)
+    }
+
+    /// ``VersionMaterial`` shows its kind and size through the payload's own redacted text.
+    @Test func versionMaterialPrintsOnlyItsKind() throws {
+        let materials: [(VersionMaterial, String)] = [
+            (.symmetric(try KeyMaterial(bytes: Self.pattern)), "KeyMaterial(256 bits)"),
+            (.mac(MACKey(secret: SecretBytes(copying: Self.pattern), spec: .hmac512)), "MACKey(HMAC_512)"),
+            (.asymmetric(try Self.patternP256Key()), "AsymmetricPrivateKey(ECC_NIST_P256)"),
+            (.asymmetric(try Self.patternEd25519Key()), "AsymmetricPrivateKey(ED25519)"),
+        ]
+        for (material, text) in materials {
+            #expect(String(describing: material) == text)
+            #expect(String(reflecting: material) == text)
+            Self.expectNoBytes(in: material, childless: false)
+        }
     }
 }

@@ -23,20 +23,25 @@ import Testing
         let result: WycheproofResult
     }
 
-    /// Counted with python3 from aes_gcm_test.json: groups with keySize 256, ivSize 96, tagSize 128.
-    static let expected = WycheproofTally(valid: 39, invalid: 27)
+    /// Counted with python3 from aes_gcm_test.json: groups with keySize 256, ivSize 96, tagSize 128
+    /// run; the tests of every other group (other key, nonce or tag sizes) skipped.
+    static let expected = WycheproofTally(valid: 39, invalid: 27, skipped: 250)
 
     @Test func aes256GCMVectorsWith96BitNoncesAnd128BitTags() throws {
         let file = try WycheproofFile<Group>.load("aes_gcm_test")
         #expect(file.algorithm == "AES-GCM")
-        #expect(file.testGroups.reduce(0) { $0 + $1.tests.count } == file.numberOfTests)
         var ran = WycheproofTally()
-        for group in file.testGroups where group.keySize == 256 && group.ivSize == 96 && group.tagSize == 128 {
+        for group in file.testGroups {
+            guard group.keySize == 256 && group.ivSize == 96 && group.tagSize == 128 else {
+                ran.skip(group.tests.count)
+                continue
+            }
             for vector in group.tests {
                 check(vector)
                 ran.count(vector.result)
             }
         }
+        #expect(ran.seen == file.numberOfTests)
         #expect(ran == Self.expected)
         #expect(ran.valid >= 1 && ran.invalid >= 1)
     }
@@ -52,6 +57,8 @@ import Testing
             #expect(opened == SecretBytes(copying: vector.msg.bytes), "tcId \(vector.tcId) \(vector.comment)")
         case .invalid:
             #expect(opened == nil, "tcId \(vector.tcId) \(vector.comment)")
+        case .acceptable:
+            Issue.record("tcId \(vector.tcId): aes_gcm_test.json has no acceptable vectors")
         }
     }
 }

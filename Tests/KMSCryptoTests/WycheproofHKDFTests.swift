@@ -31,7 +31,7 @@ import Testing
             check(vector)
             ran.count(vector.result)
         }
-        #expect(ran.total == file.numberOfTests)
+        #expect(ran.seen == file.numberOfTests)
         #expect(ran == Self.expected)
     }
 
@@ -53,6 +53,8 @@ import Testing
             }
         case .invalid:
             #expect(throws: KMSError(.internalFailure, ""), "tcId \(vector.tcId) \(vector.comment)") { try derive() }
+        case .acceptable:
+            Issue.record("tcId \(vector.tcId): hkdf_sha256_test.json has no acceptable vectors")
         }
     }
 }
