@@ -3,7 +3,7 @@ import KMSProto
 
 /// The keys a run spreads its calls over: given with `--key-id`, else created with
 /// CreateKey before the run (they stay on the server), or with `--reuse-keys` the
-/// server's enabled keys first, topped up with new ones.
+/// server's enabled keys of the operation's spec first, topped up with new ones.
 enum BenchKeys {
     /// CreateKey calls in flight while keys are made.
     static let creationConcurrency = 64
@@ -13,16 +13,18 @@ enum BenchKeys {
     ///
     /// - Throws: `BenchFailure` when ListKeys or CreateKey fails.
     static func resolve(
-        given: [String], count: Int, reuse: Bool, on connection: BenchConnection, options: CallOptions
+        given: [String], count: Int, spec: Kms_V1_KeySpec, reuse: Bool, on connection: BenchConnection, options: CallOptions
     ) async throws -> [String] {
         guard given.isEmpty else { return given }
-        var keys = reuse ? try await existing(upTo: count, on: connection, options: options) : []
-        keys += try await create(count - keys.count, on: connection, options: options)
+        var keys = reuse ? try await existing(upTo: count, spec: spec, on: connection, options: options) : []
+        keys += try await create(count - keys.count, spec: spec, on: connection, options: options)
         return keys
     }
 
-    /// Up to `count` enabled keys of the server, in its listing order.
-    private static func existing(upTo count: Int, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
+    /// Up to `count` enabled keys of `spec` on the server, in its listing order.
+    private static func existing(
+        upTo count: Int, spec: Kms_V1_KeySpec, on connection: BenchConnection, options: CallOptions
+    ) async throws -> [String] {
         var keys: [String] = []
         var token = ""
         repeat {
@@ -32,16 +34,17 @@ enum BenchKeys {
             } catch {
                 throw BenchFailure("listing keys (ListKeys)", because: error)
             }
-            keys += page.keys.filter { $0.keyState == .enabled }.map(\.keyID)
+            keys += page.keys.filter { $0.keyState == .enabled && $0.keySpec == spec }.map(\.keyID)
             token = page.nextPageToken
         } while !token.isEmpty && keys.count < count
         return Array(keys.prefix(count))
     }
 
-    /// `count` new keys, made `creationConcurrency` at a time.
-    private static func create(_ count: Int, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
+    /// `count` new keys of `spec` (with the spec's default usage), made `creationConcurrency` at a time.
+    private static func create(_ count: Int, spec: Kms_V1_KeySpec, on connection: BenchConnection, options: CallOptions) async throws -> [String] {
         var request = Kms_V1_CreateKeyRequest()
         request.description_p = "kms-bench"
+        request.keySpec = spec
         let template = request
         var keys: [String] = []
         keys.reserveCapacity(count)

@@ -1,4 +1,5 @@
 import ArgumentParser
+import KMSProto
 
 /// What `kms-bench --op` measures: one kind of call, or the `mix` of three.
 enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArgument {
@@ -10,9 +11,24 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     case batchEncrypt = "batch-encrypt"
     case batchDecrypt = "batch-decrypt"
     case mix
+    /// ECDSA P-256 (ECDSA_SHA_256) over a RAW `--payload`-byte message.
+    case sign
+    /// Verify of a signature made by `sign` during preparation.
+    case verify
+    /// HMAC_SHA_256 of a `--payload`-byte message.
+    case generateMac = "generate-mac"
 
     /// Whether the calls name keys (all but `health`).
     var usesKeys: Bool { self != .health }
+
+    /// The spec of the keys the run creates.
+    var keySpec: Kms_V1_KeySpec {
+        switch self {
+        case .sign, .verify: .eccNistP256
+        case .generateMac: .hmac256
+        default: .symmetricDefault
+        }
+    }
 
     /// Whether the calls carry `--payload` bytes (or ciphertexts of them).
     var usesPayload: Bool { usesKeys && self != .generateDataKey }
@@ -34,6 +50,9 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
         case .batchEncrypt: [.batchEncrypt]
         case .batchDecrypt: [.batchDecrypt]
         case .mix: Self.mixCycle
+        case .sign: [.sign]
+        case .verify: [.verify]
+        case .generateMac: [.generateMac]
         }
     }
 
@@ -53,12 +72,15 @@ enum CallKind: Hashable, Sendable {
     case reEncrypt
     case batchEncrypt
     case batchDecrypt
+    case sign
+    case verify
+    case generateMac
 
     /// Whether preparing the call needs ciphertext blobs made beforehand.
     var needsCiphertexts: Bool {
         switch self {
         case .decrypt, .reEncrypt, .batchDecrypt: true
-        case .health, .encrypt, .generateDataKey, .batchEncrypt: false
+        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac: false
         }
     }
 }

@@ -28,7 +28,9 @@ struct Benchmark: Sendable {
         options.timeout = Self.callTimeout
         let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, target: target, credentials: credentials) { connections in
             let keys = plan.operation.usesKeys
-                ? try await BenchKeys.resolve(given: keyIDs, count: plan.keys, reuse: reuseKeys, on: connections[0], options: options)
+                ? try await BenchKeys.resolve(
+                    given: keyIDs, count: plan.keys, spec: plan.operation.keySpec, reuse: reuseKeys, on: connections[0], options: options
+                )
                 : []
             let workload = try await Workload.prepare(plan, keys: keys, on: connections[0], options: options)
             return try await ClientPool.withConnections(count: plan.idleConnections, target: target, credentials: credentials) { idle in

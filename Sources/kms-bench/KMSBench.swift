@@ -19,7 +19,9 @@ struct KMSBench: AsyncParsableCommand {
             given, --keys keys are created first (CreateKey; they stay on the server); ciphertexts \
             for decrypt, re-encrypt, batch-decrypt and mix are made beforehand with Encrypt. \
             `health` (grpc.health.v1.Health/Check on the same connections) is the floor; `mix` is \
-            50 % decrypt, 30 % encrypt, 20 % generate-data-key. Failed calls are counted by \
+            50 % decrypt, 30 % encrypt, 20 % generate-data-key. `sign` and `verify` use ECC_NIST_P256 \
+            keys (ECDSA_SHA_256, signatures for verify made beforehand), `generate-mac` HMAC_256 \
+            keys. Failed calls are counted by \
             status; when no call succeeds, kms-bench prints the first error and exits with status 1.
             """
     )
@@ -63,7 +65,7 @@ struct KMSBench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Items per batch call (batch-encrypt, batch-decrypt), at most \(Limits.batchItems.upperBound).", valueName: "items"))
     var batch = 100
 
-    @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item, at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))
+    @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item (message bytes for sign, verify, generate-mac), at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))
     var payload = 256
 
     @Option(help: "Keys to spread the calls over, created at start (default 1, or the number of --key-id).")

@@ -9,7 +9,7 @@ import KMSProto
 /// take the following keys in turn — and, for `mix`, the kind at `i / K` in the mix's
 /// cycle, so that every key sees the same mix. Decrypt, ReEncrypt and BatchDecrypt send
 /// ciphertexts made by Encrypt during preparation, one per key; ReEncrypt re-encrypts from
-/// key `i` to key `i + 1`.
+/// key `i` to key `i + 1`. Verify sends signatures made by Sign during preparation.
 struct Workload: Sendable {
     /// The kinds of call the operation repeats (`BenchOperation.cycle`).
     private let cycle: [CallKind]
@@ -21,6 +21,9 @@ struct Workload: Sendable {
     private var reEncrypt: [Kms_V1_ReEncryptRequest] = []
     private var batchEncrypt: [Kms_V1_BatchEncryptRequest] = []
     private var batchDecrypt: [Kms_V1_BatchDecryptRequest] = []
+    private var sign: [Kms_V1_SignRequest] = []
+    private var verify: [Kms_V1_VerifyRequest] = []
+    private var generateMac: [Kms_V1_GenerateMacRequest] = []
     private let health = Grpc_Health_V1_HealthCheckRequest()
 
     /// Builds the requests of `plan` over `keys`, making the ciphertexts it needs on `connection`.
@@ -69,7 +72,46 @@ struct Workload: Sendable {
                 Kms_V1_BatchDecryptRequest.with { $0.requests = batchKeys(from: start, count: plan.batch, keys: keys.count).map { decrypts[$0] } }
             }
         }
+        try await workload.prepareSigningAndMACs(kinds, keys: keys, message: plaintext, on: connection)
         return workload
+    }
+
+    /// The requests of `sign`, `verify` and `generate-mac`: one per key, over the
+    /// `--payload` message; Verify's signatures come from Sign calls made now.
+    private mutating func prepareSigningAndMACs(_ kinds: Set<CallKind>, keys: [String], message: Data, on connection: BenchConnection) async throws {
+        let signs = keys.map { key in
+            Kms_V1_SignRequest.with {
+                $0.keyID = key
+                $0.message = message
+                $0.signingAlgorithm = .ecdsaSha256
+            }
+        }
+        if kinds.contains(.sign) { sign = signs }
+        if kinds.contains(.verify) {
+            for request in signs {
+                let signature: Data
+                do {
+                    signature = try await connection.kms.sign(request, options: options).signature
+                } catch {
+                    throw BenchFailure("preparing signatures (Sign)", because: error)
+                }
+                verify.append(.with {
+                    $0.keyID = request.keyID
+                    $0.message = message
+                    $0.signature = signature
+                    $0.signingAlgorithm = .ecdsaSha256
+                })
+            }
+        }
+        if kinds.contains(.generateMac) {
+            generateMac = keys.map { key in
+                Kms_V1_GenerateMacRequest.with {
+                    $0.keyID = key
+                    $0.message = message
+                    $0.macAlgorithm = .hmacSha256
+                }
+            }
+        }
     }
 
     /// Issues call number `sequence` of `worker` on `connection` and waits for the answer.
@@ -100,6 +142,16 @@ struct Workload: Sendable {
         case .batchDecrypt:
             let response = try await connection.kms.batchDecrypt(batchDecrypt[index % batchDecrypt.count], options: options)
             return CallOutcome(batch: response.results)
+        case .sign:
+            _ = try await connection.kms.sign(sign[index % sign.count], options: options)
+            return .single
+        case .verify:
+            let response = try await connection.kms.verify(verify[index % verify.count], options: options)
+            guard response.signatureValid else { throw RPCError(code: .dataLoss, message: "a prepared signature did not verify") }
+            return .single
+        case .generateMac:
+            _ = try await connection.kms.generateMac(generateMac[index % generateMac.count], options: options)
+            return .single
         }
     }
 
