@@ -645,7 +645,8 @@ public nonisolated struct Kms_V1_KeyMetadata: Sendable {
   /// Clears the value of `deletionTime`. Subsequent reads from it will return its default value.
   public mutating func clearDeletionTime() {self._deletionTime = nil}
 
-  /// The algorithms the key works with, by usage (empty for the other usages).
+  /// The algorithms the key works with, in enum order; only the list of the key's usage
+  /// is filled.
   public var encryptionAlgorithms: [Kms_V1_EncryptionAlgorithm] = []
 
   public var signingAlgorithms: [Kms_V1_SigningAlgorithm] = []
@@ -848,6 +849,7 @@ public nonisolated struct Kms_V1_DecryptResponse: Sendable {
 
   public var keyVersion: UInt32 = 0
 
+  /// SYMMETRIC_DEFAULT or the RSAES_OAEP algorithm that decrypted.
   public var encryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
@@ -2395,11 +2397,13 @@ public nonisolated struct Kms_V1_VerifyRequest: Sendable {
 
   public var keyID: String = String()
 
+  /// As in SignRequest.
   public var message: Data = Data()
 
+  /// Unspecified means RAW.
   public var messageType: Kms_V1_MessageType = .unspecified
 
-  /// 1–6144 bytes.
+  /// 1–6144 bytes. A wrong or malformed signature gives signature_valid false.
   public var signature: Data = Data()
 
   public var signingAlgorithm: Kms_V1_SigningAlgorithm = .unspecified
