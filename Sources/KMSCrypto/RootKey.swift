@@ -34,8 +34,10 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
         self.key = SecretBytes(copying: bytes).storage
     }
 
-    /// Wraps one SYMMETRIC_DEFAULT version's material for storage, bound to `keyID` and `version`.
-    public func wrap(_ material: KeyMaterial, keyID: KeyID, version: KeyVersion) -> [UInt8] {
+    /// Wraps one SYMMETRIC_DEFAULT version's material for storage, bound to `keyID` and
+    /// `version`: the symmetric shorthand of ``wrap(_:keyID:version:)-(VersionMaterial,_,_)``,
+    /// for this package's tests.
+    package func wrap(_ material: KeyMaterial, keyID: KeyID, version: KeyVersion) -> [UInt8] {
         wrap(.symmetric(material), keyID: keyID, version: version)
     }
 
@@ -48,9 +50,11 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
     /// Recovers SYMMETRIC_DEFAULT material wrapped by ``wrap(_:keyID:version:)-(KeyMaterial,_,_)``
     /// for the same key id and version.
     ///
+    /// The symmetric shorthand of ``unwrap(_:spec:keyID:version:)``, for this package's tests.
+    ///
     /// - Throws: `KMSError` `.internalFailure` when the bytes are malformed, were changed,
     ///   were wrapped for another key id or version, or under another root key.
-    public func unwrap(_ wrapped: some Collection<UInt8>, keyID: KeyID, version: KeyVersion) throws(KMSError) -> KeyMaterial {
+    package func unwrap(_ wrapped: some Collection<UInt8>, keyID: KeyID, version: KeyVersion) throws(KMSError) -> KeyMaterial {
         guard wrapped.count == RootKey.wrappedByteCount else { throw Self.unwrapFailure(keyID, version) }
         return try unwrap(wrapped, spec: .symmetricDefault, keyID: keyID, version: version).symmetricKey()
     }
