@@ -55,7 +55,7 @@ extension KeyManagementService {
             currentVersion: 1,
             creator: context.principal
         )
-        let material = try VersionMaterial.generate(for: spec)
+        let material = try await KeyGeneration.material(for: spec)
         let firstVersion = WrappedKeyVersion(
             keyID: keyID,
             version: 1,

@@ -57,7 +57,7 @@ extension KeyManagementService {
         try authorize(action, on: key, via: alias, context: context, encryptionContext: encryptionContext)
         // Checked before the (for RSA, slow) key generation; `seal` checks again.
         try key.requireUsable(for: .encryptDecrypt, spec: .symmetricDefault)
-        let pair = try AsymmetricPrivateKey.generate(request.keyPairSpec.keySpec)
+        let pair = try await KeyGeneration.privateKey(request.keyPairSpec.keySpec)
         let privateKey = pair.pkcs8
         let sealed = try await seal(privateKey, under: key, encryptionContext: encryptionContext, audit: context.audit)
         return GenerateDataKeyPairResult(

@@ -108,7 +108,7 @@ extension KeyManagementService {
         let wrapped = WrappedKeyVersion(
             keyID: metadata.keyID,
             version: version,
-            wrappedMaterial: rootKey.wrap(try VersionMaterial.generate(for: metadata.keySpec), keyID: metadata.keyID, version: version),
+            wrappedMaterial: rootKey.wrap(try await KeyGeneration.material(for: metadata.keySpec), keyID: metadata.keyID, version: version),
             creationDate: now.roundedToMicroseconds,
             rotationType: type
         )
