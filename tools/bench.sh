@@ -91,7 +91,7 @@ if [[ "$fsync" == off ]]; then
     start_server serve --config "$dev/kmsd-bench.yaml"
 fi
 
-operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac)
+operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256")
 echo "kms-bench: $configuration build, audit fsync $fsync, $runs run(s) of ${duration}s after ${warmup}s warm-up per operation; kmsd pid $server_pid on 127.0.0.1:$port" >&2
 failed=false
 for run in $(seq "$runs"); do

@@ -17,6 +17,8 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     case verify
     /// HMAC_SHA_256 of a `--payload`-byte message.
     case generateMac = "generate-mac"
+    /// GenerateDataKeyPair of `--key-pair-spec` under a symmetric key.
+    case generateDataKeyPair = "generate-data-key-pair"
 
     /// Whether the calls name keys (all but `health`).
     var usesKeys: Bool { self != .health }
@@ -31,7 +33,7 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     }
 
     /// Whether the calls carry `--payload` bytes (or ciphertexts of them).
-    var usesPayload: Bool { usesKeys && self != .generateDataKey }
+    var usesPayload: Bool { usesKeys && self != .generateDataKey && self != .generateDataKeyPair }
 
     /// Whether a call carries `--batch` items rather than one.
     var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt }
@@ -53,6 +55,7 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
         case .sign: [.sign]
         case .verify: [.verify]
         case .generateMac: [.generateMac]
+        case .generateDataKeyPair: [.generateDataKeyPair]
         }
     }
 
@@ -75,12 +78,29 @@ enum CallKind: Hashable, Sendable {
     case sign
     case verify
     case generateMac
+    case generateDataKeyPair
 
     /// Whether preparing the call needs ciphertext blobs made beforehand.
     var needsCiphertexts: Bool {
         switch self {
         case .decrypt, .reEncrypt, .batchDecrypt: true
-        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac: false
+        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair: false
         }
     }
+}
+
+extension Kms_V1_DataKeyPairSpec: ExpressibleByArgument {
+    /// The spec names of `proto/kms/v1/kms.proto` without their `DATA_KEY_PAIR_SPEC_` prefix.
+    static let argumentNames: [String: Kms_V1_DataKeyPairSpec] = [
+        "ECC_NIST_P256": .eccNistP256, "ECC_NIST_P384": .eccNistP384, "ECC_NIST_P521": .eccNistP521,
+        "ED25519": .ed25519, "RSA_2048": .rsa2048, "RSA_3072": .rsa3072, "RSA_4096": .rsa4096,
+    ]
+
+    public init?(argument: String) {
+        guard let spec = Self.argumentNames[argument.uppercased()] else { return nil }
+        self = spec
+    }
+
+    /// The name `init(argument:)` reads.
+    var argumentName: String { Self.argumentNames.first { $0.value == self }?.key ?? "UNSPECIFIED" }
 }

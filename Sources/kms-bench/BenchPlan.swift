@@ -1,3 +1,5 @@
+import KMSProto
+
 /// The shape of one run, after the command line is validated: what to call, how hard,
 /// and for how long. Echoed in the report.
 struct BenchPlan: Sendable {
@@ -15,6 +17,8 @@ struct BenchPlan: Sendable {
     var payload: Int
     /// The number of keys the calls are spread over; 0 for `health`.
     var keys: Int
+    /// The key pairs `generate-data-key-pair` asks for.
+    var keyPairSpec: Kms_V1_DataKeyPairSpec
     /// Seconds measured.
     var duration: Double
     /// Seconds of calls before the measurement starts.

@@ -21,6 +21,8 @@ struct BenchReport: Encodable {
     var batch: Int
     var payload: Int
     var keys: Int
+    /// The pair spec of `generate-data-key-pair`; absent for the other operations.
+    var keyPairSpec: String?
     var durationSeconds: Double
     var opsPerSecond: Double
     var callsPerSecond: Double
@@ -35,6 +37,7 @@ struct BenchReport: Encodable {
     enum CodingKeys: String, CodingKey {
         case op, connections, concurrency, batch, payload, keys
         case idleConnections = "idle_connections"
+        case keyPairSpec = "key_pair_spec"
         case durationSeconds = "duration_seconds"
         case opsPerSecond = "ops_per_second"
         case callsPerSecond = "calls_per_second"
@@ -53,6 +56,7 @@ struct BenchReport: Encodable {
         batch = plan.batch
         payload = plan.payload
         keys = plan.keys
+        keyPairSpec = plan.operation == .generateDataKeyPair ? plan.keyPairSpec.argumentName : nil
         durationSeconds = plan.duration
         opsPerSecond = Self.rounded(Double(tally.items) / plan.duration, places: 1)
         callsPerSecond = Self.rounded(Double(tally.calls) / plan.duration, places: 1)

@@ -3,6 +3,7 @@ import Foundation
 import GRPCCore
 import KMSClient
 import KMSCore
+import KMSProto
 
 /// `kms-bench`: the load generator. Drives a running `kmsd` over mutual TLS from its own
 /// process and reports throughput, call latency, errors and the server's CPU time per
@@ -21,7 +22,8 @@ struct KMSBench: AsyncParsableCommand {
             `health` (grpc.health.v1.Health/Check on the same connections) is the floor; `mix` is \
             50 % decrypt, 30 % encrypt, 20 % generate-data-key. `sign` and `verify` use ECC_NIST_P256 \
             keys (ECDSA_SHA_256, signatures for verify made beforehand), `generate-mac` HMAC_256 \
-            keys. Failed calls are counted by \
+            keys, `generate-data-key-pair` symmetric keys and --key-pair-spec pairs. Failed calls \
+            are counted by \
             status; when no call succeeds, kms-bench prints the first error and exits with status 1.
             """
     )
@@ -67,6 +69,9 @@ struct KMSBench: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item (message bytes for sign, verify, generate-mac), at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))
     var payload = 256
+
+    @Option(name: .customLong("key-pair-spec"), help: ArgumentHelp("The key pairs of generate-data-key-pair (ECC_NIST_P256 … RSA_4096).", valueName: "spec"))
+    var keyPairSpec: Kms_V1_DataKeyPairSpec = .eccNistP256
 
     @Option(help: "Keys to spread the calls over, created at start (default 1, or the number of --key-id).")
     var keys: Int?
@@ -132,6 +137,7 @@ struct KMSBench: AsyncParsableCommand {
             batch: op.isBatch ? batch : 1,
             payload: payload,
             keys: op.usesKeys ? (keyIDs.isEmpty ? keys ?? 1 : keyIDs.count) : 0,
+            keyPairSpec: keyPairSpec,
             duration: duration,
             warmup: warmup
         )

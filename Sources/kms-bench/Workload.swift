@@ -24,6 +24,7 @@ struct Workload: Sendable {
     private var sign: [Kms_V1_SignRequest] = []
     private var verify: [Kms_V1_VerifyRequest] = []
     private var generateMac: [Kms_V1_GenerateMacRequest] = []
+    private var generateDataKeyPair: [Kms_V1_GenerateDataKeyPairRequest] = []
     private let health = Grpc_Health_V1_HealthCheckRequest()
 
     /// Builds the requests of `plan` over `keys`, making the ciphertexts it needs on `connection`.
@@ -51,6 +52,14 @@ struct Workload: Sendable {
                 Kms_V1_GenerateDataKeyRequest.with {
                     $0.keyID = key
                     $0.keySpec = .aes256
+                }
+            }
+        }
+        if kinds.contains(.generateDataKeyPair) {
+            workload.generateDataKeyPair = keys.map { key in
+                Kms_V1_GenerateDataKeyPairRequest.with {
+                    $0.keyID = key
+                    $0.keyPairSpec = plan.keyPairSpec
                 }
             }
         }
@@ -151,6 +160,9 @@ struct Workload: Sendable {
             return .single
         case .generateMac:
             _ = try await connection.kms.generateMac(generateMac[index % generateMac.count], options: options)
+            return .single
+        case .generateDataKeyPair:
+            _ = try await connection.kms.generateDataKeyPair(generateDataKeyPair[index % generateDataKeyPair.count], options: options)
             return .single
         }
     }
