@@ -866,12 +866,19 @@ public nonisolated struct Kms_V1_ReEncryptRequest: Sendable {
 
   public var sourceEncryptionContext: Dictionary<String,String> = [:]
 
-  /// Optional; when given it must name the key that made the blob.
+  /// Optional for SYMMETRIC_DEFAULT; when given it must name the key that made the blob.
+  /// Required for an RSAES_OAEP source.
   public var sourceKeyID: String = String()
 
   public var destinationKeyID: String = String()
 
   public var destinationEncryptionContext: Dictionary<String,String> = [:]
+
+  /// How ciphertext_blob was made; unspecified means SYMMETRIC_DEFAULT.
+  public var sourceEncryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
+
+  /// How to encrypt under the destination key; unspecified means SYMMETRIC_DEFAULT.
+  public var destinationEncryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -892,6 +899,10 @@ public nonisolated struct Kms_V1_ReEncryptResponse: Sendable {
   public var sourceKeyVersion: UInt32 = 0
 
   public var keyVersion: UInt32 = 0
+
+  public var sourceEncryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
+
+  public var destinationEncryptionAlgorithm: Kms_V1_EncryptionAlgorithm = .unspecified
 
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
@@ -3158,7 +3169,7 @@ nonisolated extension Kms_V1_DecryptResponse: SwiftProtobuf.Message, SwiftProtob
 
 nonisolated extension Kms_V1_ReEncryptRequest: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReEncryptRequest"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}source_encryption_context\0\u{3}source_key_id\0\u{3}destination_key_id\0\u{3}destination_encryption_context\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}source_encryption_context\0\u{3}source_key_id\0\u{3}destination_key_id\0\u{3}destination_encryption_context\0\u{3}source_encryption_algorithm\0\u{3}destination_encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3171,6 +3182,8 @@ nonisolated extension Kms_V1_ReEncryptRequest: SwiftProtobuf.Message, SwiftProto
       case 3: try { try decoder.decodeSingularStringField(value: &self.sourceKeyID) }()
       case 4: try { try decoder.decodeSingularStringField(value: &self.destinationKeyID) }()
       case 5: try { try decoder.decodeMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: &self.destinationEncryptionContext) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.sourceEncryptionAlgorithm) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.destinationEncryptionAlgorithm) }()
       default: break
       }
     }
@@ -3192,6 +3205,12 @@ nonisolated extension Kms_V1_ReEncryptRequest: SwiftProtobuf.Message, SwiftProto
     if !self.destinationEncryptionContext.isEmpty {
       try visitor.visitMapField(fieldType: SwiftProtobuf._ProtobufMap<SwiftProtobuf.ProtobufString,SwiftProtobuf.ProtobufString>.self, value: self.destinationEncryptionContext, fieldNumber: 5)
     }
+    if self.sourceEncryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.sourceEncryptionAlgorithm, fieldNumber: 6)
+    }
+    if self.destinationEncryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.destinationEncryptionAlgorithm, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3201,6 +3220,8 @@ nonisolated extension Kms_V1_ReEncryptRequest: SwiftProtobuf.Message, SwiftProto
     if lhs.sourceKeyID != rhs.sourceKeyID {return false}
     if lhs.destinationKeyID != rhs.destinationKeyID {return false}
     if lhs.destinationEncryptionContext != rhs.destinationEncryptionContext {return false}
+    if lhs.sourceEncryptionAlgorithm != rhs.sourceEncryptionAlgorithm {return false}
+    if lhs.destinationEncryptionAlgorithm != rhs.destinationEncryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }
@@ -3208,7 +3229,7 @@ nonisolated extension Kms_V1_ReEncryptRequest: SwiftProtobuf.Message, SwiftProto
 
 nonisolated extension Kms_V1_ReEncryptResponse: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".ReEncryptResponse"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}source_key_id\0\u{3}key_id\0\u{3}source_key_version\0\u{3}key_version\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{3}ciphertext_blob\0\u{3}source_key_id\0\u{3}key_id\0\u{3}source_key_version\0\u{3}key_version\0\u{3}source_encryption_algorithm\0\u{3}destination_encryption_algorithm\0")
 
   public mutating func decodeMessage<D: SwiftProtobuf.Decoder>(decoder: inout D) throws {
     while let fieldNumber = try decoder.nextFieldNumber() {
@@ -3221,6 +3242,8 @@ nonisolated extension Kms_V1_ReEncryptResponse: SwiftProtobuf.Message, SwiftProt
       case 3: try { try decoder.decodeSingularStringField(value: &self.keyID) }()
       case 4: try { try decoder.decodeSingularUInt32Field(value: &self.sourceKeyVersion) }()
       case 5: try { try decoder.decodeSingularUInt32Field(value: &self.keyVersion) }()
+      case 6: try { try decoder.decodeSingularEnumField(value: &self.sourceEncryptionAlgorithm) }()
+      case 7: try { try decoder.decodeSingularEnumField(value: &self.destinationEncryptionAlgorithm) }()
       default: break
       }
     }
@@ -3242,6 +3265,12 @@ nonisolated extension Kms_V1_ReEncryptResponse: SwiftProtobuf.Message, SwiftProt
     if self.keyVersion != 0 {
       try visitor.visitSingularUInt32Field(value: self.keyVersion, fieldNumber: 5)
     }
+    if self.sourceEncryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.sourceEncryptionAlgorithm, fieldNumber: 6)
+    }
+    if self.destinationEncryptionAlgorithm != .unspecified {
+      try visitor.visitSingularEnumField(value: self.destinationEncryptionAlgorithm, fieldNumber: 7)
+    }
     try unknownFields.traverse(visitor: &visitor)
   }
 
@@ -3251,6 +3280,8 @@ nonisolated extension Kms_V1_ReEncryptResponse: SwiftProtobuf.Message, SwiftProt
     if lhs.keyID != rhs.keyID {return false}
     if lhs.sourceKeyVersion != rhs.sourceKeyVersion {return false}
     if lhs.keyVersion != rhs.keyVersion {return false}
+    if lhs.sourceEncryptionAlgorithm != rhs.sourceEncryptionAlgorithm {return false}
+    if lhs.destinationEncryptionAlgorithm != rhs.destinationEncryptionAlgorithm {return false}
     if lhs.unknownFields != rhs.unknownFields {return false}
     return true
   }

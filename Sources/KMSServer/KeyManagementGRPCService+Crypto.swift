@@ -60,7 +60,13 @@ extension KeyManagementGRPCService {
                     sourceEncryptionContext: request.sourceEncryptionContext,
                     sourceKeyID: request.sourceKeyID,
                     destinationKeyID: request.destinationKeyID,
-                    destinationEncryptionContext: request.destinationEncryptionContext
+                    destinationEncryptionContext: request.destinationEncryptionContext,
+                    sourceEncryptionAlgorithm: try request.sourceEncryptionAlgorithm.domain(
+                        field: "source_encryption_algorithm", default: .symmetricDefault
+                    ),
+                    destinationEncryptionAlgorithm: try request.destinationEncryptionAlgorithm.domain(
+                        field: "destination_encryption_algorithm", default: .symmetricDefault
+                    )
                 ),
                 context: caller
             )
@@ -70,6 +76,8 @@ extension KeyManagementGRPCService {
                 $0.sourceKeyVersion = result.sourceKeyVersion
                 $0.keyID = result.keyID.description
                 $0.keyVersion = result.keyVersion
+                $0.sourceEncryptionAlgorithm = Kms_V1_EncryptionAlgorithm(result.sourceEncryptionAlgorithm)
+                $0.destinationEncryptionAlgorithm = Kms_V1_EncryptionAlgorithm(result.destinationEncryptionAlgorithm)
             }
         }
     }

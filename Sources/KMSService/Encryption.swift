@@ -70,7 +70,9 @@ extension KeyManagementService {
         let (key, alias) = try await loadKey(named: request.keyID)
         try authorize(.encrypt, on: key, via: alias, context: context, encryptionContext: encryptionContext)
         if request.encryptionAlgorithm != .symmetricDefault {
-            return try await rsaEncrypt(request, under: key, encryptionContext: encryptionContext, audit: context.audit)
+            return try await rsaEncrypt(
+                request.plaintext, algorithm: request.encryptionAlgorithm, under: key, encryptionContext: encryptionContext, audit: context.audit
+            )
         }
         return try await seal(request.plaintext, under: key, encryptionContext: encryptionContext, audit: context.audit)
     }
@@ -85,7 +87,8 @@ extension KeyManagementService {
     public func decrypt(_ request: DecryptRequest, context: RequestContext) async throws(KMSError) -> DecryptResult {
         let encryptionContext = try EncryptionContext(request.encryptionContext)
         if request.encryptionAlgorithm != .symmetricDefault {
-            return try await rsaDecrypt(request, encryptionContext: encryptionContext, context: context)
+            let ciphertext = RSACiphertext(bytes: request.ciphertextBlob, keyID: request.keyID, field: "key_id", algorithm: request.encryptionAlgorithm)
+            return try await rsaDecrypt(ciphertext, encryptionContext: encryptionContext, action: .decrypt, context: context)
         }
         let expectedKey = try await resolveOptionalKey(request.keyID, field: "key_id")
         return try await open(

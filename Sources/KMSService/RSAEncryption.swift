@@ -1,52 +1,61 @@
 import KMSCore
 import KMSCrypto
 
+/// An RSA-OAEP ciphertext and the key a request names for it (the ciphertext names none).
+struct RSACiphertext {
+    let bytes: [UInt8]
+    /// A key id or `alias/NAME`, from the request field `field`.
+    let keyID: String
+    let field: String
+    let algorithm: EncryptionAlgorithm
+}
+
 extension KeyManagementService {
     /// Encrypts with RSA-OAEP under an RSA ENCRYPT_DECRYPT key; the caller has authorized.
     /// The result is what a client holding the public key would make offline.
     ///
     /// - Throws: `.validation` for an encryption context (OAEP has none here) or a
-    ///   plaintext too long for the key; the errors of ``requireRSAEncryption(_:for:)``.
+    ///   plaintext too long for the key; the errors of `requireRSAEncryption`.
     func rsaEncrypt(
-        _ request: EncryptRequest,
+        _ plaintext: SecretBytes,
+        algorithm: EncryptionAlgorithm,
         under key: CachedKey,
         encryptionContext: EncryptionContext,
         audit: AuditFacts
     ) async throws(KMSError) -> EncryptResult {
-        try requireRSAEncryption(key, for: request.encryptionAlgorithm, encryptionContext: encryptionContext)
+        try requireRSAEncryption(key, for: algorithm, encryptionContext: encryptionContext)
         let version = key.metadata.currentVersion
         audit.noteVersion(version, of: key.id)
         let privateKey = try await material(of: key, version: version).privateKey()
-        let ciphertext = try privateKey.publicKey.encrypt(request.plaintext, algorithm: request.encryptionAlgorithm)
-        return EncryptResult(
-            ciphertextBlob: ciphertext, keyID: key.id, keyVersion: version, encryptionAlgorithm: request.encryptionAlgorithm
-        )
+        let ciphertext = try privateKey.publicKey.encrypt(plaintext, algorithm: algorithm)
+        return EncryptResult(ciphertextBlob: ciphertext, keyID: key.id, keyVersion: version, encryptionAlgorithm: algorithm)
     }
 
-    /// Decrypts raw RSA-OAEP output (`kms:Decrypt`). The ciphertext does not name its key,
-    /// so the request must.
+    /// Decrypts raw RSA-OAEP output after checking the named key and authorization for
+    /// `action` (`kms:Decrypt`, or `kms:ReEncryptFrom`).
     ///
-    /// - Throws: `.validation` without `key_id` or with an encryption context;
+    /// - Throws: `.validation` without a key id or with an encryption context;
     ///   `.invalidCiphertext` when it does not decrypt; the key errors of `decrypt`.
     func rsaDecrypt(
-        _ request: DecryptRequest,
+        _ ciphertext: RSACiphertext,
         encryptionContext: EncryptionContext,
+        action: KMSAction,
         context: RequestContext
     ) async throws(KMSError) -> DecryptResult {
-        guard !request.keyID.isEmpty else {
-            throw KMSError(.validation, "key_id is required with encryption_algorithm \(request.encryptionAlgorithm.rawValue)")
+        guard !ciphertext.keyID.isEmpty else {
+            throw KMSError(.validation, "\(ciphertext.field) is required with \(ciphertext.algorithm.rawValue)")
         }
-        guard (1...Limits.maxCiphertextBytes).contains(request.ciphertextBlob.count) else {
-            throw KMSError(.validation, "ciphertext_blob must be 1–\(Limits.maxCiphertextBytes) bytes, got \(request.ciphertextBlob.count)")
+        guard (1...Limits.maxCiphertextBytes).contains(ciphertext.bytes.count) else {
+            throw KMSError(.validation, "the ciphertext must be 1–\(Limits.maxCiphertextBytes) bytes, got \(ciphertext.bytes.count)")
         }
-        let (key, alias) = try await loadKey(named: request.keyID)
-        try authorize(.decrypt, on: key, via: alias, context: context, encryptionContext: encryptionContext)
-        try requireRSAEncryption(key, for: request.encryptionAlgorithm, encryptionContext: encryptionContext)
+        let (key, alias) = try await loadKey(named: ciphertext.keyID, field: ciphertext.field)
+        try authorize(action, on: key, via: alias, context: context, encryptionContext: encryptionContext)
+        try requireRSAEncryption(key, for: ciphertext.algorithm, encryptionContext: encryptionContext)
         let version = key.metadata.currentVersion
         context.audit.noteVersion(version, of: key.id)
         let privateKey = try await material(of: key, version: version).privateKey()
-        let plaintext = try privateKey.decrypt(request.ciphertextBlob, algorithm: request.encryptionAlgorithm)
-        return DecryptResult(plaintext: plaintext, keyID: key.id, keyVersion: version, encryptionAlgorithm: request.encryptionAlgorithm)
+        let plaintext = try privateKey.decrypt(ciphertext.bytes, algorithm: ciphertext.algorithm)
+        return DecryptResult(plaintext: plaintext, keyID: key.id, keyVersion: version, encryptionAlgorithm: ciphertext.algorithm)
     }
 
     /// Checks an RSA-OAEP call against the key: usable, ENCRYPT_DECRYPT, an RSA spec with
@@ -65,7 +74,7 @@ extension KeyManagementService {
             )
         }
         guard encryptionContext.pairs.isEmpty else {
-            throw KMSError(.validation, "encryption_context is not supported with \(algorithm.rawValue); leave it empty")
+            throw KMSError(.validation, "an encryption context is not supported with \(algorithm.rawValue); leave it empty")
         }
     }
 }

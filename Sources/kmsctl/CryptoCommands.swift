@@ -100,8 +100,14 @@ struct ReEncrypt: KMSCommand {
     )
     var destinationContext: [KeyValuePair] = []
 
-    @Option(name: .customLong("source-key-id"), help: "Fail unless the blob was made with this key.")
+    @Option(name: .customLong("source-key-id"), help: "Fail unless the blob was made with this key (required for an RSA-OAEP blob).")
     var sourceKeyID: String?
+
+    @Option(name: .customLong("source-encryption-algorithm"), help: "How the blob was made: SYMMETRIC_DEFAULT (the default), RSAES_OAEP_SHA_256 or RSAES_OAEP_SHA_1.")
+    var sourceEncryptionAlgorithm: EnumArgument<Kms_V1_EncryptionAlgorithm>?
+
+    @Option(name: .customLong("destination-encryption-algorithm"), help: "How to encrypt under the destination key: SYMMETRIC_DEFAULT (the default) or an RSAES_OAEP algorithm.")
+    var destinationEncryptionAlgorithm: EnumArgument<Kms_V1_EncryptionAlgorithm>?
 
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the raw new blob to this file (mode 0600) instead of base64 to stdout.", valueName: "file"))
     var output: String?
@@ -118,6 +124,8 @@ struct ReEncrypt: KMSCommand {
         request.sourceKeyID = sourceKeyID ?? ""
         request.destinationKeyID = destinationKeyID
         request.destinationEncryptionContext = try KeyValuePair.encryptionContext(destinationContext, option: "--destination-context").pairs
+        request.sourceEncryptionAlgorithm = sourceEncryptionAlgorithm?.value ?? .unspecified
+        request.destinationEncryptionAlgorithm = destinationEncryptionAlgorithm?.value ?? .unspecified
         let response = try await global.withClient { [request, global] client in
             try await client.reEncrypt(request, options: global.callOptions)
         }

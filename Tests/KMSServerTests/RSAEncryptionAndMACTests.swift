@@ -72,6 +72,46 @@ import Testing
         }
     }
 
+    @Test func reEncryptMovesDataBetweenRSAAndSymmetricKeys() async throws {
+        try await withWorld { world in
+            try await world.server.withClient(world.app) { client in
+                let rsa = try await client.createKey(.rsa3072, usage: .encryptDecrypt)
+                let symmetric = try await client.createKey(.symmetricDefault)
+                let plaintext = Data.random(count: 64)
+                let offline = try await client.publicKey(rsa, spec: .rsa3072).encrypt(SecretBytes(copying: plaintext), algorithm: .rsaesOAEPSHA256)
+
+                let toSymmetric = try await client.reEncrypt(.with {
+                    $0.ciphertextBlob = Data(offline)
+                    $0.sourceKeyID = rsa
+                    $0.sourceEncryptionAlgorithm = .rsaesOaepSha256
+                    $0.destinationKeyID = symmetric
+                    $0.destinationEncryptionContext = ["moved": "yes"]
+                })
+                #expect(toSymmetric.sourceKeyID == rsa && toSymmetric.keyID == symmetric)
+                #expect(toSymmetric.sourceEncryptionAlgorithm == .rsaesOaepSha256 && toSymmetric.destinationEncryptionAlgorithm == .symmetricDefault)
+                let opened = try await client.decrypt(.with { $0.ciphertextBlob = toSymmetric.ciphertextBlob; $0.encryptionContext = ["moved": "yes"] })
+                #expect(opened.plaintext == plaintext)
+
+                let toRSA = try await client.reEncrypt(.with {
+                    $0.ciphertextBlob = toSymmetric.ciphertextBlob
+                    $0.sourceEncryptionContext = ["moved": "yes"]
+                    $0.destinationKeyID = rsa
+                    $0.destinationEncryptionAlgorithm = .rsaesOaepSha1
+                })
+                #expect(toRSA.ciphertextBlob.count == 384 && toRSA.destinationEncryptionAlgorithm == .rsaesOaepSha1)
+                let reopened = try await client.decrypt(.with { $0.ciphertextBlob = toRSA.ciphertextBlob; $0.keyID = rsa; $0.encryptionAlgorithm = .rsaesOaepSha1 })
+                #expect(reopened.plaintext == plaintext)
+
+                #expect(await failure {
+                    try await client.reEncrypt(.with { $0.ciphertextBlob = Data(offline); $0.sourceEncryptionAlgorithm = .rsaesOaepSha256; $0.destinationKeyID = symmetric })
+                } == RPCFailure(code: .invalidArgument, reason: "VALIDATION"))
+                #expect(await failure {
+                    try await client.reEncrypt(.with { $0.ciphertextBlob = toSymmetric.ciphertextBlob; $0.sourceEncryptionContext = ["moved": "yes"]; $0.destinationKeyID = rsa })
+                } == RPCFailure(code: .invalidArgument, reason: "INVALID_KEY_USAGE"))
+            }
+        }
+    }
+
     @Test(arguments: [(Kms_V1_KeySpec.hmac256, Kms_V1_MacAlgorithm.hmacSha256, 32), (.hmac384, .hmacSha384, 48), (.hmac512, .hmacSha512, 64)])
     func macsVerifyOnlyForTheSameMessageAndFullTag(spec: Kms_V1_KeySpec, algorithm: Kms_V1_MacAlgorithm, length: Int) async throws {
         try await withWorld { world in
