@@ -46,8 +46,8 @@ public final class AuditFacts: Sendable {
         return item
     }
 
-    /// Notes that the request was authorized on `key`, named by `alias`; a second
-    /// different key becomes the destination key.
+    /// Notes that the request was authorized on `key` (the source, for ReEncrypt), named
+    /// by `alias`; a second different key becomes the destination key.
     public func noteKey(_ key: KeyID, alias: String?) {
         state.withLock { facts in
             if facts.keyID == nil || facts.keyID == key {
@@ -59,16 +59,24 @@ public final class AuditFacts: Sendable {
         }
     }
 
-    /// Notes a version of `key` the request used: the first one noted is the key's (the
-    /// source, for ReEncrypt); a later one is the destination's, even on the same key.
+    /// Notes that the request was authorized on `key` as its destination (ReEncrypt's
+    /// `kms:ReEncryptTo`), whatever order the keys are checked in.
+    public func noteDestinationKey(_ key: KeyID) {
+        state.withLock { $0.destinationKeyID = key }
+    }
+
+    /// Notes a version of `key` the request used: the key's first (the source's, for
+    /// ReEncrypt); then the destination's, even on the same key.
     public func noteVersion(_ version: KeyVersion, of key: KeyID) {
         state.withLock { facts in
-            if facts.keyID == nil || (facts.keyID == key && facts.keyVersion == nil) {
-                facts.keyID = key
+            if facts.keyID == key && facts.keyVersion == nil {
                 facts.keyVersion = version
-            } else {
+            } else if facts.destinationKeyID == key || facts.keyID != nil {
                 facts.destinationKeyID = key
                 facts.destinationKeyVersion = version
+            } else {
+                facts.keyID = key
+                facts.keyVersion = version
             }
         }
     }

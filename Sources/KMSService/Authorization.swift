@@ -29,7 +29,13 @@ extension KeyManagementService {
     /// - Throws: `.accessDenied`, naming the principal, action and key.
     func authorize(_ request: AccessRequest, on key: CachedKey?, audit: AuditFacts) throws(KMSError) {
         let decision = PolicyEngine.decide(request, keyPolicy: key?.policy, serverPolicy: serverPolicy, grants: key?.grants ?? [])
-        if let key { audit.noteKey(key.id, alias: request.requestAlias) }
+        if let key {
+            if request.action == .reEncryptTo {
+                audit.noteDestinationKey(key.id)
+            } else {
+                audit.noteKey(key.id, alias: request.requestAlias)
+            }
+        }
         audit.noteEncryptionContext(request.encryptionContext)
         if case .allowedByGrant(let grantID) = decision { audit.noteGrant(grantID) }
         guard decision.isAllowed else {

@@ -74,6 +74,7 @@ import Testing
 
     @Test func reEncryptMovesDataBetweenRSAAndSymmetricKeys() async throws {
         try await withWorld { world in
+            let (server, admin) = (world.server, world.admin)
             try await world.server.withClient(world.app) { client in
                 let rsa = try await client.createKey(.rsa3072, usage: .encryptDecrypt)
                 let symmetric = try await client.createKey(.symmetricDefault)
@@ -101,6 +102,13 @@ import Testing
                 #expect(toRSA.ciphertextBlob.count == 384 && toRSA.destinationEncryptionAlgorithm == .rsaesOaepSha1)
                 let reopened = try await client.decrypt(.with { $0.ciphertextBlob = toRSA.ciphertextBlob; $0.keyID = rsa; $0.encryptionAlgorithm = .rsaesOaepSha1 })
                 #expect(reopened.plaintext == plaintext)
+
+                let records = try await server.withClient(admin) { admin in
+                    try await admin.listAuditEvents(.with { $0.action = "kms:ReEncrypt" }).events
+                }
+                #expect(records.map(\.keyID) == [rsa, symmetric], "key_id is the source")
+                #expect(records.map(\.destinationKeyID) == [symmetric, rsa])
+                #expect(records.map(\.keyVersion) == [1, 1] && records.map(\.destinationKeyVersion) == [1, 1])
 
                 #expect(await failure {
                     try await client.reEncrypt(.with { $0.ciphertextBlob = Data(offline); $0.sourceEncryptionAlgorithm = .rsaesOaepSha256; $0.destinationKeyID = symmetric })
