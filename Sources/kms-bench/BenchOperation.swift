@@ -88,19 +88,3 @@ enum CallKind: Hashable, Sendable {
         }
     }
 }
-
-extension Kms_V1_DataKeyPairSpec: ExpressibleByArgument {
-    /// The spec names of `proto/kms/v1/kms.proto` without their `DATA_KEY_PAIR_SPEC_` prefix.
-    static let argumentNames: [String: Kms_V1_DataKeyPairSpec] = [
-        "ECC_NIST_P256": .eccNistP256, "ECC_NIST_P384": .eccNistP384, "ECC_NIST_P521": .eccNistP521,
-        "ED25519": .ed25519, "RSA_2048": .rsa2048, "RSA_3072": .rsa3072, "RSA_4096": .rsa4096,
-    ]
-
-    public init?(argument: String) {
-        guard let spec = Self.argumentNames[argument.uppercased()] else { return nil }
-        self = spec
-    }
-
-    /// The name `init(argument:)` reads.
-    var argumentName: String { Self.argumentNames.first { $0.value == self }?.key ?? "UNSPECIFIED" }
-}

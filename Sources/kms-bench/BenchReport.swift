@@ -1,4 +1,5 @@
 import Foundation
+import KMSClient
 
 /// The result of a run: what `--json` prints as one object, and what the human output shows.
 ///
@@ -56,7 +57,7 @@ struct BenchReport: Encodable {
         batch = plan.batch
         payload = plan.payload
         keys = plan.keys
-        keyPairSpec = plan.operation == .generateDataKeyPair ? plan.keyPairSpec.argumentName : nil
+        keyPairSpec = plan.operation == .generateDataKeyPair ? plan.keyPairSpec.displayName : nil
         durationSeconds = plan.duration
         opsPerSecond = Self.rounded(Double(tally.items) / plan.duration, places: 1)
         callsPerSecond = Self.rounded(Double(tally.calls) / plan.duration, places: 1)

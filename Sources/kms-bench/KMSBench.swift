@@ -70,8 +70,11 @@ struct KMSBench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item (message bytes for sign, verify, generate-mac), at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))
     var payload = 256
 
-    @Option(name: .customLong("key-pair-spec"), help: ArgumentHelp("The key pairs of generate-data-key-pair (ECC_NIST_P256 … RSA_4096).", valueName: "spec"))
-    var keyPairSpec: Kms_V1_DataKeyPairSpec = .eccNistP256
+    @Option(
+        name: .customLong("key-pair-spec"),
+        help: ArgumentHelp("The key pairs of generate-data-key-pair: \(Kms_V1_DataKeyPairSpec.names.joined(separator: ", ")).", valueName: "spec")
+    )
+    var keyPairSpecName = "ECC_NIST_P256"
 
     @Option(help: "Keys to spread the calls over, created at start (default 1, or the number of --key-id).")
     var keys: Int?
@@ -102,6 +105,9 @@ struct KMSBench: AsyncParsableCommand {
         guard duration > 0 else { throw ValidationError("--duration must be a positive number of seconds") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
         guard Limits.batchItems.contains(batch) else { throw ValidationError("--batch must be from 1 to \(Limits.batchItems.upperBound)") }
+        guard Kms_V1_DataKeyPairSpec(named: keyPairSpecName) != nil else {
+            throw ValidationError("--key-pair-spec must be one of \(Kms_V1_DataKeyPairSpec.names.joined(separator: ", "))")
+        }
         guard (1...Limits.maxPlaintextBytes).contains(payload) else { throw ValidationError("--payload must be from 1 to \(Limits.maxPlaintextBytes)") }
         if let keys {
             guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
@@ -137,7 +143,7 @@ struct KMSBench: AsyncParsableCommand {
             batch: op.isBatch ? batch : 1,
             payload: payload,
             keys: op.usesKeys ? (keyIDs.isEmpty ? keys ?? 1 : keyIDs.count) : 0,
-            keyPairSpec: keyPairSpec,
+            keyPairSpec: Kms_V1_DataKeyPairSpec(named: keyPairSpecName) ?? .eccNistP256,
             duration: duration,
             warmup: warmup
         )

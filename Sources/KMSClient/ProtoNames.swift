@@ -1,57 +1,40 @@
-import ArgumentParser
+import Foundation
 import KMSProto
 import SwiftProtobuf
 
-/// A proto enum that kmsctl names, on the command line and in human output, by its value
+/// A proto enum that the command-line tools name, on the command line and in output, by its value
 /// names without the type prefix: `ECDSA_SHA_256` for `SIGNING_ALGORITHM_ECDSA_SHA_256`.
 ///
 /// Conformers list the names once, in an exhaustive switch, so that a value added to the
 /// proto fails the build until it has a name here.
-protocol ProtoNamed: SwiftProtobuf.Enum, CaseIterable {
+public protocol ProtoNamed: SwiftProtobuf.Enum, CaseIterable {
     /// The value's proto name without the type prefix; `nil` for an unrecognized value.
     var protoName: String? { get }
 }
 
 extension ProtoNamed {
     /// The value's name (`ENABLED`), or `UNRECOGNIZED(n)`, for human output.
-    var displayName: String {
+    public var displayName: String {
         protoName ?? "UNRECOGNIZED(\(rawValue))"
     }
-}
 
-/// Formats `values` as a list for human output: `RSAES_OAEP_SHA_256, RSAES_OAEP_SHA_1`.
-func displayList<Value: ProtoNamed>(_ values: [Value]) -> String {
-    values.map(\.displayName).joined(separator: ", ")
-}
-
-/// An option's value that is one of a proto enum's values, named as `ProtoNamed` names it
-/// and matched without regard to case (`--signing-algorithm ecdsa_sha_256`). The zero value
-/// (`UNSPECIFIED`) is not accepted: leaving the option out asks for it.
-struct EnumArgument<Value: ProtoNamed>: ExpressibleByArgument {
-    /// The chosen value.
-    let value: Value
-
-    init?(argument: String) {
-        guard let value = Self.choices.first(where: { $0.displayName.caseInsensitiveCompare(argument) == .orderedSame }) else {
+    /// The value named `name`, without regard to case (`ecdsa_sha_256`); never the zero
+    /// (`UNSPECIFIED`) value, which callers ask for by leaving an option out.
+    public init?(named name: String) {
+        guard let value = Self.allCases.first(where: { $0 != Self() && $0.displayName.caseInsensitiveCompare(name) == .orderedSame }) else {
             return nil
         }
-        self.value = value
+        self = value
     }
 
-    var defaultValueDescription: String { value.displayName }
-
-    static var allValueStrings: [String] { choices.map(\.displayName) }
-
-    static var defaultCompletionKind: CompletionKind { .list(allValueStrings) }
-
-    /// Every value but the zero one.
-    private static var choices: [Value] {
-        Value.allCases.filter { $0 != Value() }
+    /// The names ``init(named:)`` accepts.
+    public static var names: [String] {
+        allCases.filter { $0 != Self() }.map(\.displayName)
     }
 }
 
 extension Kms_V1_KeySpec: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .symmetricDefault: "SYMMETRIC_DEFAULT"
@@ -71,7 +54,7 @@ extension Kms_V1_KeySpec: ProtoNamed {
 }
 
 extension Kms_V1_KeyUsage: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .encryptDecrypt: "ENCRYPT_DECRYPT"
@@ -83,7 +66,7 @@ extension Kms_V1_KeyUsage: ProtoNamed {
 }
 
 extension Kms_V1_KeyState: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .enabled: "ENABLED"
@@ -96,7 +79,7 @@ extension Kms_V1_KeyState: ProtoNamed {
 }
 
 extension Kms_V1_DataKeySpec: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .aes256: "AES_256"
@@ -107,7 +90,7 @@ extension Kms_V1_DataKeySpec: ProtoNamed {
 }
 
 extension Kms_V1_MessageType: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .raw: "RAW"
@@ -118,7 +101,7 @@ extension Kms_V1_MessageType: ProtoNamed {
 }
 
 extension Kms_V1_SigningAlgorithm: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .ecdsaSha256: "ECDSA_SHA_256"
@@ -137,7 +120,7 @@ extension Kms_V1_SigningAlgorithm: ProtoNamed {
 }
 
 extension Kms_V1_EncryptionAlgorithm: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .symmetricDefault: "SYMMETRIC_DEFAULT"
@@ -149,7 +132,7 @@ extension Kms_V1_EncryptionAlgorithm: ProtoNamed {
 }
 
 extension Kms_V1_MacAlgorithm: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .hmacSha256: "HMAC_SHA_256"
@@ -161,7 +144,7 @@ extension Kms_V1_MacAlgorithm: ProtoNamed {
 }
 
 extension Kms_V1_DataKeyPairSpec: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .eccNistP256: "ECC_NIST_P256"
@@ -177,7 +160,7 @@ extension Kms_V1_DataKeyPairSpec: ProtoNamed {
 }
 
 extension Kms_V1_RotationType: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .automatic: "AUTOMATIC"
@@ -188,7 +171,7 @@ extension Kms_V1_RotationType: ProtoNamed {
 }
 
 extension Kms_V1_AccessDecision: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unspecified: "UNSPECIFIED"
         case .allow: "ALLOW"
@@ -200,7 +183,7 @@ extension Kms_V1_AccessDecision: ProtoNamed {
 }
 
 extension Grpc_Health_V1_HealthCheckResponse.ServingStatus: ProtoNamed {
-    var protoName: String? {
+    public var protoName: String? {
         switch self {
         case .unknown: "UNKNOWN"
         case .serving: "SERVING"
