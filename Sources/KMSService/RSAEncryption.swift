@@ -35,7 +35,8 @@ extension KeyManagementService {
     /// `action` (`kms:Decrypt`, or `kms:ReEncryptFrom`).
     ///
     /// - Throws: `.validation` without a key id or with an encryption context;
-    ///   `.invalidCiphertext` when it does not decrypt; the key errors of `decrypt`.
+    ///   `.invalidCiphertext` when it does not decrypt (any length but the modulus length
+    ///   included); the key errors of `decrypt`.
     func rsaDecrypt(
         _ ciphertext: RSACiphertext,
         encryptionContext: EncryptionContext,
@@ -44,9 +45,6 @@ extension KeyManagementService {
     ) async throws(KMSError) -> DecryptResult {
         guard !ciphertext.keyID.isEmpty else {
             throw KMSError(.validation, "\(ciphertext.field) is required with \(ciphertext.algorithm.rawValue)")
-        }
-        guard (1...Limits.maxCiphertextBytes).contains(ciphertext.bytes.count) else {
-            throw KMSError(.validation, "the ciphertext must be 1–\(Limits.maxCiphertextBytes) bytes, got \(ciphertext.bytes.count)")
         }
         let (key, alias) = try await loadKey(named: ciphertext.keyID, field: ciphertext.field)
         try authorize(action, on: key, via: alias, context: context, encryptionContext: encryptionContext)

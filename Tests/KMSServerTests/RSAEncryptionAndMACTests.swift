@@ -53,9 +53,11 @@ import Testing
                     try await client.decrypt(.with { $0.ciphertextBlob = sealed; $0.keyID = keyID; $0.encryptionAlgorithm = .rsaesOaepSha1 })
                 }
                 #expect(wrongHash == RPCFailure(code: .invalidArgument, reason: "INVALID_CIPHERTEXT"))
-                #expect(await failure {
-                    try await client.decrypt(.with { $0.ciphertextBlob = sealed.flippingByte(); $0.keyID = keyID; $0.encryptionAlgorithm = .rsaesOaepSha256 })
-                } == RPCFailure(code: .invalidArgument, reason: "INVALID_CIPHERTEXT"))
+                for mangled in [sealed.flippingByte(), Data(), sealed.dropLast(), sealed + Data([0]), Data(count: Limits.maxCiphertextBytes + 1)] {
+                    #expect(await failure {
+                        try await client.decrypt(.with { $0.ciphertextBlob = mangled; $0.keyID = keyID; $0.encryptionAlgorithm = .rsaesOaepSha256 })
+                    } == RPCFailure(code: .invalidArgument, reason: "INVALID_CIPHERTEXT"), "\(mangled.count) bytes")
+                }
 
                 let usage = RPCFailure(code: .invalidArgument, reason: "INVALID_KEY_USAGE")
                 let symmetric = try await client.createKey(.symmetricDefault)
