@@ -34,7 +34,7 @@ import Testing
             await world.server.stop()
             let secrets = try await Self.storedSecrets(world: world, keyIDs: keyIDs) + [Array(pairPrivateKey)]
             let files = try DataDirectoryBytes(world.dataDirectory)
-            #expect(files.totalBytes > 0)
+            #expect(files.runs(of: DataDirectoryBytes.sqliteHeader, length: 16).count > 0)
             #expect(secrets.count == Self.specs.count + 1)
             for secret in secrets {
                 #expect(secret.count >= 32, "every key has at least 32 secret bytes to look for")
@@ -69,35 +69,6 @@ import Testing
         }
         try await store.close()
         return secrets
-    }
-}
-
-/// Every regular file of a data directory, read whole.
-struct DataDirectoryBytes {
-    let contents: [[UInt8]]
-
-    init(_ directory: URL) throws {
-        var contents: [[UInt8]] = []
-        let files = try #require(FileManager.default.enumerator(at: directory, includingPropertiesForKeys: nil))
-        for case let file as URL in files where !file.hasDirectoryPath {
-            contents.append([UInt8](try Data(contentsOf: file)))
-        }
-        self.contents = contents
-    }
-
-    var totalBytes: Int { contents.reduce(0) { $0 + $1.count } }
-
-    /// The offsets in `secret` of `length`-byte runs that some file contains.
-    func runs(of secret: [UInt8], length: Int) -> [Int] {
-        guard secret.count >= length else { return [] }
-        let runs = Set((0...(secret.count - length)).map { Array(secret[$0..<($0 + length)]) })
-        var found: [Int] = []
-        for file in contents where file.count >= length {
-            for start in 0...(file.count - length) where runs.contains(Array(file[start..<(start + length)])) {
-                found.append(start)
-            }
-        }
-        return found
     }
 }
 

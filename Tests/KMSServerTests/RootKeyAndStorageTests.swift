@@ -10,21 +10,17 @@ import Testing
 @Suite struct RootKeyAndStorageTests {
     @Test func noPlaintextOrDataKeyInAnyFileOfTheDataDirectory() async throws {
         try await withWorld { world in
-            let secret = Data((0..<64).map { _ in UInt8.random(in: 0...255) })
+            let secret = Data.random(count: 64)
             let dataKey = try await world.server.withClient(world.app) { client in
                 let key = try await client.createKey(Kms_V1_CreateKeyRequest()).keyMetadata.keyID
                 _ = try await client.encrypt(.with { $0.keyID = key; $0.plaintext = secret })
                 return try await client.generateDataKey(.with { $0.keyID = key; $0.keySpec = .aes256 }).plaintext
             }
             await world.server.stop()
-            var everything = Data()
-            let files = try #require(FileManager.default.enumerator(at: world.dataDirectory, includingPropertiesForKeys: nil))
-            for case let file as URL in files where !file.hasDirectoryPath {
-                everything.append(try Data(contentsOf: file))
-            }
-            #expect(everything.count > 0)
-            #expect(everything.range(of: secret) == nil)
-            #expect(everything.range(of: dataKey) == nil)
+            let files = try DataDirectoryBytes(world.dataDirectory)
+            #expect(files.contains(DataDirectoryBytes.sqliteHeader))
+            #expect(!files.contains(secret))
+            #expect(!files.contains(dataKey))
             world.server = try await TestServer.start(world.server.configuration)
         }
     }
