@@ -70,6 +70,7 @@ struct AuditIndexEntry: Equatable {
         case .allowed: 1
         case .denied: 2
         case .failed: 3
+        case .intent: 4
         }
     }
 }

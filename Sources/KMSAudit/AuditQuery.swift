@@ -39,10 +39,11 @@ public struct AuditQuery: Sendable {
         return true
     }
 
-    /// Whether a record matches every filter.
+    /// Whether a record matches every filter. The principal is compared byte for byte, as
+    /// `Principal` is: canonically equivalent spellings are different principals.
     func matches(_ record: AuditRecord) -> Bool {
         (keyID == nil || record.keyID == keyID)
-            && (principal == nil || record.principal == principal)
+            && (principal.map { record.principal.utf8.elementsEqual($0.utf8) } ?? true)
             && (action == nil || record.action == action)
             && (outcome == nil || record.outcome == outcome)
     }

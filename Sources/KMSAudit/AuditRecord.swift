@@ -12,6 +12,11 @@ public struct AuditRecord: Sendable, Equatable {
         case denied
         /// Ended with any other error.
         case failed
+        /// A change passed its checks and is about to be committed; written durably before
+        /// the commit. A record with the same request id and another outcome says how it
+        /// ended; an intent with no such record means the server stopped in between, and the
+        /// change may or may not have been committed.
+        case intent
     }
 
     /// When the request arrived, to the microsecond.

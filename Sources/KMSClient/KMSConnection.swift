@@ -14,11 +14,8 @@ public enum KMSConnection {
     /// The transport for one server: mutual TLS, the server verified against the CA in
     /// `credentials`, including its name or IP address.
     public static func transport(target: HostPort, credentials: ClientCredentials) throws -> HTTP2ClientTransport.Posix {
-        let resolvable: any ResolvableTarget = target.isIPv6
-            ? .ipv6(address: target.host, port: target.port)
-            : (target.host.first?.isNumber == true ? .ipv4(address: target.host, port: target.port) : .dns(host: target.host, port: target.port))
-        return try .http2NIOPosix(
-            target: resolvable,
+        try .http2NIOPosix(
+            target: resolvableTarget(target),
             transportSecurity: .mTLS(
                 certificateChain: [.file(path: credentials.certificatePath, format: .pem)],
                 privateKey: .file(path: credentials.privateKeyPath, format: .pem)
@@ -26,6 +23,16 @@ public enum KMSConnection {
                 tls.trustRoots = .certificates([.file(path: credentials.caCertificatePath, format: .pem)])
             }
         )
+    }
+
+    /// Where the transport connects: an IP address as it is, anything else (`3com.example`
+    /// included) as a DNS name; `HostPort.hostKind` tells which.
+    static func resolvableTarget(_ target: HostPort) -> any ResolvableTarget {
+        switch target.hostKind {
+        case .ipv4: ResolvableTargets.IPv4(addresses: [.init(host: target.host, port: target.port)])
+        case .ipv6: ResolvableTargets.IPv6(addresses: [.init(host: target.host, port: target.port)])
+        case .dns: ResolvableTargets.DNS(host: target.host, port: target.port)
+        }
     }
 
     /// Runs `body` with a connected client and closes the connection afterwards.

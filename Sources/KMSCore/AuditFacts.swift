@@ -7,7 +7,14 @@ import Synchronization
 /// One instance is made per request by the server and filled in by the service as the
 /// request runs; the audit record is written from it when the request ends. It holds no
 /// secret bytes (the encryption context is reduced to a keyed hash before it is written).
+///
+/// A request that changes stored state first calls `recordIntent()`, which writes a durable
+/// *intent* record from the facts so far before the change is committed: a crash between
+/// the commit and the outcome record then still leaves a record of the change.
 public final class AuditFacts: Sendable {
+    /// Durably writes the intent record of a change from the facts gathered so far.
+    public typealias IntentRecorder = @Sendable (Values) async throws -> Void
+
     /// A snapshot of the facts.
     public struct Values: Sendable, Equatable {
         /// The first key the request was authorized on.
@@ -30,8 +37,31 @@ public final class AuditFacts: Sendable {
 
     private let state = Mutex(Values())
     private let batchItems = Mutex<[AuditFacts]>([])
+    private let intentRecorder: IntentRecorder?
+    private let intentWritten = Mutex(false)
 
-    public init() {}
+    /// - Parameter intentRecorder: Writes the intent record of a change; `nil` (tests of the
+    ///   service alone) records nothing.
+    public init(intentRecorder: IntentRecorder? = nil) {
+        self.intentRecorder = intentRecorder
+    }
+
+    /// Writes the intent record of the change the request is about to commit, and returns
+    /// once it is durable.
+    ///
+    /// - Throws: `.auditUnavailable` when it cannot be written; the change must then not be made.
+    public func recordIntent() async throws(KMSError) {
+        guard let intentRecorder else { return }
+        do {
+            try await intentRecorder(values)
+        } catch {
+            throw KMSError(.auditUnavailable, "the audit log cannot be written: the change was not made; retry later")
+        }
+        intentWritten.withLock { $0 = true }
+    }
+
+    /// Whether an intent record was written for this request.
+    public var intentRecorded: Bool { intentWritten.withLock { $0 } }
 
     /// The facts gathered so far.
     public var values: Values { state.withLock { $0 } }

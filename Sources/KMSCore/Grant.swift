@@ -45,6 +45,18 @@ public struct Grant: Sendable, Equatable {
         self.token = token
     }
 
+    /// The operations that take an encryption context: a grant's constraints apply to these
+    /// and to no other operation.
+    public static let contextOperations: Set<KMSAction> = [
+        .decrypt, .encrypt, .generateDataKey, .generateDataKeyWithoutPlaintext, .reEncryptFrom, .reEncryptTo,
+        .generateDataKeyPair, .generateDataKeyPairWithoutPlaintext,
+    ]
+
+    /// The operations a constrained grant may list besides `contextOperations`, as AWS KMS
+    /// allows; the constraints do not apply to them (for CreateGrant they bound the grants
+    /// it creates instead).
+    public static let unconstrainedOperations: Set<KMSAction> = [.describeKey, .retireGrant, .createGrant]
+
     /// The operations a grant may allow (AWS KMS's grant operations for symmetric keys).
     public static let grantableOperations: [KMSAction] = [
         .decrypt, .encrypt, .generateDataKey, .generateDataKeyWithoutPlaintext, .reEncryptFrom, .reEncryptTo,

@@ -51,6 +51,9 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The audit log cannot be written, so the request was refused rather than run
         /// unrecorded; retry later.
         public static let auditUnavailable = Code("AUDIT_UNAVAILABLE")
+        /// The caller's client certificate names no valid identity (several SPIFFE IDs, a
+        /// malformed SPIFFE ID or subjectAltName extension), so it has no principal.
+        public static let invalidIdentity = Code("INVALID_IDENTITY")
         /// The server failed; details are logged, not returned.
         public static let internalFailure = Code("INTERNAL")
 
@@ -59,7 +62,8 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
-            .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .internalFailure,
+            .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .invalidIdentity,
+            .internalFailure,
         ]
     }
 

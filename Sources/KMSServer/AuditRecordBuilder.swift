@@ -5,8 +5,9 @@ import KMSCore
 
 /// Turns what one call left in its `AuditFacts` into audit records: one for an ordinary
 /// call, one per item for a batch call (`kms:BatchEncrypt` items are `kms:Encrypt`
-/// records sharing the call's request id, each with its `batch_index`).
-struct AuditRecordBuilder {
+/// records sharing the call's request id, each with its `batch_index`), and the intent
+/// record a change leaves before it is committed.
+struct AuditRecordBuilder: Sendable {
     let log: AuditLog
     let requestID: String
     let time: Date
@@ -28,7 +29,24 @@ struct AuditRecordBuilder {
         }
     }
 
+    /// The record written before a change is committed, from the facts gathered so far.
+    func intentRecord(_ values: AuditFacts.Values) -> AuditRecord {
+        record(values, outcome: .intent, reason: nil, batchIndex: nil)
+    }
+
+    /// Facts whose intent records go to the log before their change is committed.
+    func factsRecordingIntent() -> AuditFacts {
+        AuditFacts { [self] values in try await log.append(contentsOf: [intentRecord(values)]) }
+    }
+
     private func record(_ values: AuditFacts.Values, failure reason: String?, batchIndex: Int?, action: String? = nil) -> AuditRecord {
+        let outcome: AuditRecord.Outcome = reason == nil ? .allowed : (reason == KMSError.Code.accessDenied.reason ? .denied : .failed)
+        return record(values, outcome: outcome, reason: reason, batchIndex: batchIndex, action: action)
+    }
+
+    private func record(
+        _ values: AuditFacts.Values, outcome: AuditRecord.Outcome, reason: String?, batchIndex: Int?, action: String? = nil
+    ) -> AuditRecord {
         let context = log.describe(values.encryptionContext)
         return AuditRecord(
             time: time,
@@ -42,7 +60,7 @@ struct AuditRecordBuilder {
             alias: values.alias,
             destinationKeyID: values.destinationKeyID?.description,
             destinationKeyVersion: values.destinationKeyVersion,
-            outcome: reason == nil ? .allowed : (reason == KMSError.Code.accessDenied.reason ? .denied : .failed),
+            outcome: outcome,
             reason: reason,
             encryptionContextKeys: context.keys,
             encryptionContextHMAC: context.hmac,

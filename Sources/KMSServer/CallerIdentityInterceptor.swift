@@ -3,10 +3,14 @@ import GRPCNIOTransportHTTP2
 import KMSCore
 import KMSIdentity
 import KMSService
+import Logging
 
 /// The caller of the RPC running in the current task, set by `CallerIdentityInterceptor`.
 enum CurrentCall {
     @TaskLocal static var identity: CallerIdentity?
+    /// Why the caller's verified certificate names no valid identity, when it does not
+    /// (`identity` is `nil` then); `AuditInterceptor` refuses and records the call.
+    @TaskLocal static var identityRejection: InvalidIdentity?
     @TaskLocal static var sourceIP: String?
     /// Where the service notes what the call's audit record needs; set by `AuditInterceptor`.
     @TaskLocal static var audit: AuditFacts?
@@ -24,9 +28,12 @@ enum CurrentCall {
 }
 
 /// Resolves the caller's principal from the verified client certificate once per RPC
-/// and makes it available to handlers through `CurrentCall`.
+/// and makes it available to handlers through `CurrentCall`; a certificate that names no
+/// valid identity leaves `CurrentCall.identityRejection` instead, for `AuditInterceptor` to
+/// refuse and record.
 struct CallerIdentityInterceptor: ServerInterceptor {
     let resolver: IdentityResolver
+    let logger: Logger
 
     func intercept<Input: Sendable, Output: Sendable>(
         request: StreamingServerRequest<Input>,
@@ -38,10 +45,21 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         else {
             throw RPCError(code: .unauthenticated, message: "a client certificate is required")
         }
-        let identity = resolver.resolve(certificate)
+        var identity: CallerIdentity?
+        var rejection: InvalidIdentity?
+        do {
+            identity = try resolver.resolve(certificate)
+        } catch {
+            rejection = error
+            logger.warning("refused a client certificate that names no valid identity", metadata: [
+                "reason": "\(error.reason)", "peer": "\(context.remotePeer)",
+            ])
+        }
         return try await CurrentCall.$identity.withValue(identity) {
-            try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: context.remotePeer)) {
-                try await next(request, context)
+            try await CurrentCall.$identityRejection.withValue(rejection) {
+                try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: context.remotePeer)) {
+                    try await next(request, context)
+                }
             }
         }
     }

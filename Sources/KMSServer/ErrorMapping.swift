@@ -18,6 +18,7 @@ enum ErrorMapping {
         case .accessDenied: .permissionDenied
         case .limitExceeded: .resourceExhausted
         case .auditUnavailable: .unavailable
+        case .invalidIdentity: .unauthenticated
         default: .internalError
         }
     }

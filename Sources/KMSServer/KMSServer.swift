@@ -14,11 +14,13 @@ import Logging
 /// A running `kmsd`: the gRPC server over mutual TLS in front of the key service, and the
 /// background jobs (automatic rotation, destruction of keys whose deletion window ended).
 ///
-/// `init` opens the database and checks the root key (refusing to start with a wrong
-/// or missing one); `run()` serves and runs the jobs until `beginGracefulShutdown()`.
+/// `init` locks the data directory (refusing to start when another `kmsd` serves it), opens
+/// the database and checks the root key (refusing to start with a wrong or missing one);
+/// `run()` serves and runs the jobs until `beginGracefulShutdown()`.
 public final class KMSServer: Sendable {
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
     private let store: SQLiteKeyStore
+    private let dataDirectoryLock: DataDirectoryLock
     private let service: KeyManagementService
     private let auditLog: AuditLog
     private let clock: @Sendable () -> Date
@@ -57,19 +59,29 @@ public final class KMSServer: Sendable {
             withIntermediateDirectories: true,
             attributes: [.posixPermissions: 0o700]
         )
-        let store = try await SQLiteKeyStore.open(path: configuration.databasePath, logger: logger)
+        let lock = try DataDirectoryLock.acquire(dataDirectory: configuration.dataDirectory)
+        let store: SQLiteKeyStore
+        do {
+            store = try await SQLiteKeyStore.open(path: configuration.databasePath, logger: logger)
+        } catch {
+            lock.release()
+            throw error
+        }
         let rootKey: RootKey
         do {
             rootKey = try await Self.rootKey(for: store, configuration: configuration)
         } catch {
             try? await store.close()
+            lock.release()
             throw error
         }
         self.store = store
+        self.dataDirectoryLock = lock
         do {
             auditLog = try AuditLog(options: configuration.auditLogOptions, contextKey: rootKey.auditContextKey(), logger: logger)
         } catch {
             try? await store.close()
+            lock.release()
             throw StartupError("the audit log cannot be opened: \(error)")
         }
         let service = KeyManagementService(store: store, rootKey: rootKey, serverPolicy: serverPolicy, clock: clock, logger: logger)
@@ -93,7 +105,7 @@ public final class KMSServer: Sendable {
             interceptorPipeline: [
                 // Health checks need no principal (and are the benchmark's transport floor).
                 .apply(
-                    CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules)),
+                    CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules), logger: logger),
                     to: .services([Kms_V1_KeyManagementService.descriptor])
                 ),
                 .apply(
@@ -105,11 +117,13 @@ public final class KMSServer: Sendable {
     }
 
     /// Serves and runs the background jobs every `jobs.interval_seconds` until
-    /// `beginGracefulShutdown()` is called, then stops the jobs and closes the database.
+    /// `beginGracefulShutdown()` is called, then stops the jobs, closes the database and
+    /// releases the data directory's lock.
     ///
     /// - Throws: what the gRPC server throws when it cannot serve (for example, the address
     ///   is in use).
     public func run() async throws {
+        defer { dataDirectoryLock.release() }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runJobsPeriodically() }
@@ -134,7 +148,7 @@ public final class KMSServer: Sendable {
     /// - Throws: `KMSError` when the key store fails.
     @discardableResult
     package func runBackgroundJobsNow() async throws -> DueWorkReport {
-        let report = try await service.runDueWork(now: clock())
+        let report = try await service.runDueWork(now: clock(), audit: jobAudit())
         if !report.rotated.isEmpty || !report.destroyed.isEmpty {
             logger.info("background jobs ran", metadata: [
                 "rotated": "\(report.rotated.map(\.description))",
@@ -142,6 +156,29 @@ public final class KMSServer: Sendable {
             ])
         }
         return report
+    }
+
+    /// Audit records for the jobs' changes, written to the node's audit log under the job's
+    /// principal (`kmsd:job/rotation`, `kmsd:job/destruction`).
+    private func jobAudit() -> BackgroundJobAudit {
+        BackgroundJobAudit { [auditLog, clock, logger] job in
+            let builder = AuditRecordBuilder(
+                log: auditLog, requestID: UUID().uuidString.lowercased(), time: clock(), action: job.action,
+                principal: job.principal.description, source: nil
+            )
+            let facts = builder.factsRecordingIntent()
+            return .init(facts: facts) { error in
+                if let error { facts.noteError(error.code) }
+                let records = builder.records(for: facts, failure: error.map { RPCError(ErrorMapping.status(for: $0)) })
+                do {
+                    try await auditLog.append(contentsOf: records)
+                } catch {
+                    logger.error("a background job's outcome record could not be written", metadata: [
+                        "request_id": "\(builder.requestID)", "action": "\(job.action)", "error": "\(error)",
+                    ])
+                }
+            }
+        }
     }
 
     /// Runs the jobs every interval until cancelled; a failed run is logged and retried at

@@ -1,14 +1,19 @@
 import Foundation
 import KMSCrypto
 
-/// The root key on disk: one line holding the base64 of 32 random bytes, mode 0600.
+/// The root key on disk: one line holding the base64 of 32 random bytes, mode 0600. A file
+/// its group or others may read or write is refused (0600 and 0400 are fine).
 ///
 /// Production keeps this file on another volume than `data_dir` (see docs/CONFIGURATION.md):
 /// a copy of the database alone then reveals no key material.
 enum RootKeyFile {
     /// Reads the root key; `nil` when the file does not exist.
+    ///
+    /// - Throws: `StartupError` when the file is readable or writable by its group or
+    ///   others (as ssh refuses such a private key), unreadable, or not a root key.
     static func load(path: String) throws -> RootKey? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
+        try requireOwnerOnlyMode(path: path)
         let text: String
         do {
             text = try String(contentsOfFile: path, encoding: .utf8)
@@ -21,6 +26,23 @@ enum RootKeyFile {
             throw StartupError("the root key file \(path) does not hold the base64 of exactly 32 bytes")
         }
         return key
+    }
+
+    /// Refuses a file whose mode gives its group or others any access (`mode & 0o077`).
+    /// Follows symbolic links: the mode that counts is the target's.
+    private static func requireOwnerOnlyMode(path: String) throws(StartupError) {
+        var status = stat()
+        guard stat(path, &status) == 0 else {
+            throw StartupError("cannot read the root key file \(path): \(String(cString: strerror(errno)))")
+        }
+        let permissions = status.st_mode & 0o777
+        guard permissions & 0o077 == 0 else {
+            let octal = String(permissions, radix: 8)
+            let mode = "0" + String(repeating: "0", count: 3 - octal.count) + octal
+            throw StartupError(
+                "the root key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
+            )
+        }
     }
 
     /// Creates a new random root key file, never overwriting an existing one.

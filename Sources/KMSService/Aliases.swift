@@ -38,7 +38,7 @@ extension KeyManagementService {
         context.audit.noteAlias(name)
         let target = try await loadKey(Self.parseKeyID(targetKeyID, field: "target_key_id"))
         try authorize(.createAlias, on: target, context: context)
-        try await storage("create alias") { try await store.createAlias(StoredAlias(name: name, targetKeyID: target.id)) }
+        try await commit("create alias", context: context) { try await store.createAlias(StoredAlias(name: name, targetKeyID: target.id)) }
         aliasCache.invalidate(name)
         logger.info("alias created", metadata: ["alias": "\(name)", "key_id": "\(target.id)", "principal": "\(context.principal)"])
     }
@@ -54,13 +54,20 @@ extension KeyManagementService {
         try AliasName.checkWritable(name)
         context.audit.noteAlias(name)
         let newTargetID = try Self.parseKeyID(targetKeyID, field: "target_key_id")
-        let current = try await loadKey(storedAlias(named: name).targetKeyID)
-        let newTarget = try await loadKey(newTargetID)
-        try authorize(.updateAlias, on: current, context: context)
-        try authorize(.updateAlias, on: newTarget, context: context)
-        try await storage("update alias") { try await store.updateAlias(StoredAlias(name: name, targetKeyID: newTarget.id)) }
-        aliasCache.invalidate(name)
-        logger.info("alias updated", metadata: ["alias": "\(name)", "key_id": "\(newTarget.id)", "principal": "\(context.principal)"])
+        // Compare-and-swap on the target this call was authorized on: a call that raced
+        // another change of the alias is decided again for the alias's new target.
+        try await retryingOnConflict("alias \(name)") { () async throws(KMSError) -> Bool in
+            let current = try await loadKey(storedAlias(named: name).targetKeyID)
+            let newTarget = try await loadKey(newTargetID)
+            try authorize(.updateAlias, on: current, context: context)
+            try authorize(.updateAlias, on: newTarget, context: context)
+            let updated = try await commit("update alias", context: context) {
+                try await store.updateAlias(StoredAlias(name: name, targetKeyID: newTarget.id), expectedTarget: current.id)
+            }
+            aliasCache.invalidate(name)
+            return updated
+        }
+        logger.info("alias updated", metadata: ["alias": "\(name)", "key_id": "\(newTargetID)", "principal": "\(context.principal)"])
     }
 
     /// Deletes an alias (`kms:DeleteAlias` on its target). The key is not affected;
@@ -71,11 +78,17 @@ extension KeyManagementService {
     public func deleteAlias(name: String, context: RequestContext) async throws(KMSError) {
         try AliasName.checkWritable(name)
         context.audit.noteAlias(name)
-        let target = try await loadKey(storedAlias(named: name).targetKeyID)
-        try authorize(.deleteAlias, on: target, context: context)
-        try await storage("delete alias") { try await store.deleteAlias(named: name) }
-        aliasCache.invalidate(name)
-        logger.info("alias deleted", metadata: ["alias": "\(name)", "key_id": "\(target.id)", "principal": "\(context.principal)"])
+        // Compare-and-swap on the target this call was authorized on, as in `updateAlias`.
+        try await retryingOnConflict("alias \(name)") { () async throws(KMSError) -> Bool in
+            let target = try await loadKey(storedAlias(named: name).targetKeyID)
+            try authorize(.deleteAlias, on: target, context: context)
+            let deleted = try await commit("delete alias", context: context) {
+                try await store.deleteAlias(named: name, expectedTarget: target.id)
+            }
+            aliasCache.invalidate(name)
+            return deleted
+        }
+        logger.info("alias deleted", metadata: ["alias": "\(name)", "principal": "\(context.principal)"])
     }
 
     /// Aliases ordered by name, a page at a time (`kms:ListAliases`, server policy).

@@ -44,7 +44,7 @@ extension KeyManagementService {
         }
         if !request.outcome.isEmpty {
             guard let outcome = AuditRecord.Outcome(rawValue: request.outcome) else {
-                throw KMSError(.validation, "outcome must be allowed, denied or failed")
+                throw KMSError(.validation, "outcome must be allowed, denied, failed or intent")
             }
             query.outcome = outcome
         }

@@ -59,7 +59,9 @@ extension KeyManagementService {
         var access = accessRequest(.createGrant, on: key, via: alias, principal: context.principal, sourceIP: context.sourceIP)
         access.grantOperations = operations.map(\.rpcName)
         access.granteePrincipal = grantee
-        try authorize(access, on: key, audit: context.audit)
+        if case .allowedByGrant = try authorize(access, on: key, audit: context.audit) {
+            try requireWithinHeldGrant(operations: operations, constraints: request.constraints, on: key, context: context)
+        }
         try key.requireGrantable()
 
         let grant = Grant(
@@ -78,12 +80,33 @@ extension KeyManagementService {
             .first(where: { $0.hasSameParameters(as: grant) }) {
             return (existing.grantID, existing.token)
         }
-        try await storage("create grant") { try await store.createGrant(grant) }
+        try await commit("create grant", context: context) { try await store.createGrant(grant) }
         cache.invalidate(key.id)
         logger.info("grant created", metadata: [
             "key_id": "\(key.id)", "grant_id": "\(grant.grantID)", "grantee": "\(grantee)", "principal": "\(context.principal)",
         ])
         return (grant.grantID, grant.token)
+    }
+}
+
+extension KeyManagementService {
+    /// Checks a CreateGrant that only a grant allows (no policy statement): the caller must
+    /// hold a grant on the key that lists CreateGrant, allows every requested operation and
+    /// is no stricter than the requested constraints, so a grant can never give more than
+    /// it holds (AWS KMS's rule).
+    ///
+    /// - Throws: `.accessDenied`.
+    private func requireWithinHeldGrant(
+        operations: [KMSAction], constraints: GrantConstraints, on key: CachedKey, context: RequestContext
+    ) throws(KMSError) {
+        let held = key.grants.filter { $0.granteePrincipal == context.principal }
+        guard held.contains(where: { $0.permitsChildGrant(operations: operations, constraints: constraints) }) else {
+            throw KMSError(
+                .accessDenied,
+                "\(context.principal) may create grants on key \(key.id) only through a grant, and no grant it holds allows "
+                    + "all of \(operations.map(\.rpcName).joined(separator: ", ")) with constraints at least as strict as requested"
+            )
+        }
     }
 }
 

@@ -63,9 +63,9 @@ extension KeyManagementService {
             creationDate: now
         )
         let stored = StoredKey(metadata: metadata, policy: policyText, tags: request.tags)
-        try await storage("create key") { try await store.createKey(stored, firstVersion: firstVersion) }
-        cache.put(CachedKey(stored: stored, policy: policy, materials: [1: material]))
         context.audit.noteVersion(1, of: keyID)
+        try await commit("create key", context: context) { try await store.createKey(stored, firstVersion: firstVersion) }
+        cache.put(CachedKey(stored: stored, policy: policy, materials: [1: material]))
         logger.info("key created", metadata: ["key_id": "\(keyID)", "principal": "\(context.principal)"])
         return metadata
     }

@@ -28,16 +28,22 @@ extension KeyManagementService {
     ///
     /// - Returns: The keys this run rotated and destroyed.
     /// - Throws: `.internalFailure` when the store cannot list the due keys.
-    public func runDueWork(now: Date) async throws(KMSError) -> DueWorkReport {
+    /// Each change is recorded through `audit`: an intent record before it is committed and
+    /// an outcome record after.
+    public func runDueWork(now: Date, audit: BackgroundJobAudit = .none) async throws(KMSError) -> DueWorkReport {
         let rotated = try await forEachDueKey("rotation") { (limit: Int) async throws(KMSError) in
             try await storage("find keys due for rotation") { try await store.keysDueForRotation(now: now, limit: limit) }
         } perform: { (id: KeyID) async throws(KMSError) in
-            try await rotateIfDue(id, now: now)
+            try await audit.recording(.rotation, on: id) { (facts) async throws(KMSError) -> Bool in
+                try await rotateIfDue(id, now: now, audit: facts)
+            }
         }
         let destroyed = try await forEachDueKey("destruction") { (limit: Int) async throws(KMSError) in
             try await storage("find keys due for deletion") { try await store.keysDueForDeletion(now: now, limit: limit) }
         } perform: { (id: KeyID) async throws(KMSError) in
-            try await destroyIfDue(id, now: now)
+            try await audit.recording(.destruction, on: id) { (facts) async throws(KMSError) -> Bool in
+                try await destroyIfDue(id, now: now, audit: facts)
+            }
         }
         return DueWorkReport(rotated: rotated, destroyed: destroyed)
     }
@@ -71,14 +77,17 @@ extension KeyManagementService {
     }
 
     /// Rotates a key if it is still enabled and due at `now` (another node may have been first).
-    private func rotateIfDue(_ id: KeyID, now: Date) async throws(KMSError) -> Bool {
+    private func rotateIfDue(_ id: KeyID, now: Date, audit: AuditFacts) async throws(KMSError) -> Bool {
         // Read the store, not the cache: the compare-and-swap needs the latest current version.
         guard let stored = try await storage("read key to rotate", { try await store.key(id) }),
               stored.metadata.keyState == .enabled, let schedule = stored.metadata.rotation
         else { return false }
         let next = RotationSchedule(periodInDays: schedule.periodInDays, nextRotationDate: now.adding(days: schedule.periodInDays))
-        let rotated = try await addNextVersion(to: stored.metadata, type: .automatic, now: now, dueBy: now, nextSchedule: next)
+        let rotated = try await addNextVersion(
+            to: stored.metadata, type: .automatic, now: now, dueBy: now, nextSchedule: next, audit: audit
+        )
         if rotated {
+            audit.noteVersion(stored.metadata.currentVersion + 1, of: id)
             logger.info("key rotated automatically", metadata: [
                 "key_id": "\(id)", "version": "\(stored.metadata.currentVersion + 1)", "next_rotation": "\(next.nextRotationDate)",
             ])
@@ -88,7 +97,8 @@ extension KeyManagementService {
 
     /// Destroys a key's material if its deletion is still due at `now`, and drops any
     /// cached copy of it.
-    private func destroyIfDue(_ id: KeyID, now: Date) async throws(KMSError) -> Bool {
+    private func destroyIfDue(_ id: KeyID, now: Date, audit: AuditFacts) async throws(KMSError) -> Bool {
+        try await audit.recordIntent()
         let destroyed = try await storage("destroy key") { try await store.destroyKey(id, now: now) }
         cache.invalidate(id)
         if destroyed { logger.notice("key material destroyed", metadata: ["key_id": "\(id)"]) }

@@ -34,7 +34,15 @@ extension KeyManagementService {
             grant = found
         }
         if context.principal != grant.granteePrincipal, context.principal != grant.retiringPrincipal {
-            try authorize(.retireGrant, on: try await loadKey(grant.keyID), context: context)
+            // A grant listing RetireGrant lets its grantee retire that grant only (covered
+            // above), never the key's other grants: here only a policy statement counts.
+            if case .allowedByGrant = try authorize(.retireGrant, on: try await loadKey(grant.keyID), context: context) {
+                throw KMSError(
+                    .accessDenied,
+                    "\(context.principal) is not allowed kms:RetireGrant on grant \(grant.grantID): a grant's RetireGrant "
+                        + "operation lets its grantee retire only that grant"
+                )
+            }
         }
         try await deleteGrant(grant, action: "retired", context: context)
     }
@@ -68,7 +76,8 @@ extension KeyManagementService {
     ///
     /// - Throws: `.grantNotFound` when another request ended it first.
     private func deleteGrant(_ grant: Grant, action: String, context: RequestContext) async throws(KMSError) {
-        let deleted = try await storage("delete grant") { try await store.deleteGrant(id: grant.grantID) }
+        context.audit.noteKey(grant.keyID, alias: nil)
+        let deleted = try await commit("delete grant", context: context) { try await store.deleteGrant(id: grant.grantID) }
         cache.invalidate(grant.keyID)
         guard deleted else { throw KMSError(.grantNotFound, "key \(grant.keyID) has no grant \(grant.grantID)") }
         logger.info("grant \(action)", metadata: [

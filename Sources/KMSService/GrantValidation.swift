@@ -2,13 +2,6 @@ import KMSCore
 
 /// Checks of the fields of grant requests, in one place.
 enum GrantValidation {
-    /// The operations that take an encryption context: the only ones a grant with
-    /// constraints may allow.
-    static let cryptographicOperations: Set<KMSAction> = [
-        .decrypt, .encrypt, .generateDataKey, .generateDataKeyWithoutPlaintext, .reEncryptFrom, .reEncryptTo,
-        .generateDataKeyPair, .generateDataKeyPairWithoutPlaintext,
-    ]
-
     /// Reads the `operations` field: RPC names (`Decrypt`), each one a grant may allow.
     ///
     /// - Returns: The operations as policy actions, without duplicates, sorted by name.
@@ -28,18 +21,24 @@ enum GrantValidation {
     }
 
     /// Reads the `constraints` field: each map checked like an encryption context, and
-    /// allowed only when every operation takes an encryption context.
+    /// allowed only when some operation takes an encryption context and every other one is
+    /// DescribeKey, RetireGrant or CreateGrant (as AWS KMS allows).
     ///
     /// - Throws: `.validation` or `.limitExceeded` naming the map.
     static func constraints(_ constraints: GrantConstraints, operations: [KMSAction]) throws(KMSError) {
         _ = try EncryptionContext(constraints.encryptionContextEquals, field: "constraints.encryption_context_equals")
         _ = try EncryptionContext(constraints.encryptionContextSubset, field: "constraints.encryption_context_subset")
         let constrained = !constraints.encryptionContextEquals.isEmpty || !constraints.encryptionContextSubset.isEmpty
-        if constrained, let other = operations.first(where: { !cryptographicOperations.contains($0) }) {
+        guard constrained else { return }
+        if let other = operations.first(where: { !Grant.contextOperations.contains($0) && !Grant.unconstrainedOperations.contains($0) }) {
             throw KMSError(
                 .validation,
-                "constraints are allowed only when every operation is cryptographic; \(other.rpcName) takes no encryption context"
+                "constraints are allowed only with operations that take an encryption context (and DescribeKey, "
+                    + "RetireGrant, CreateGrant); \(other.rpcName) takes no encryption context"
             )
+        }
+        guard operations.contains(where: Grant.contextOperations.contains) else {
+            throw KMSError(.validation, "constraints need at least one operation that takes an encryption context")
         }
     }
 

@@ -21,13 +21,9 @@ extension KeyManagementService {
         )
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.scheduleKeyDeletion, on: key, via: alias, context: context)
-        switch key.metadata.keyState {
-        case .enabled, .disabled: break
-        case .pendingDeletion: throw KMSError(.invalidState, "key \(key.id) is already pending deletion")
-        case .destroyed: throw KMSError(.invalidState, "key \(key.id) was already destroyed")
-        }
         let deletionDate = clock().adding(days: days)
-        try await storage("schedule deletion") { try await store.scheduleDeletion(key.id, deletionDate: deletionDate) }
+        // The store checks the state in the write's own transaction (not on this cached copy).
+        try await commit("schedule deletion", context: context) { try await store.scheduleDeletion(key.id, deletionDate: deletionDate) }
         logger.info("key deletion scheduled", metadata: [
             "key_id": "\(key.id)", "deletion_date": "\(deletionDate)", "principal": "\(context.principal)",
         ])
@@ -44,12 +40,7 @@ extension KeyManagementService {
     public func cancelKeyDeletion(keyID raw: String, context: RequestContext) async throws(KMSError) -> KeyMetadata {
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.cancelKeyDeletion, on: key, via: alias, context: context)
-        switch key.metadata.keyState {
-        case .pendingDeletion: break
-        case .destroyed: throw KMSError(.invalidState, "key \(key.id) was already destroyed")
-        case .enabled, .disabled: throw KMSError(.invalidState, "key \(key.id) is not pending deletion")
-        }
-        try await storage("cancel deletion") { try await store.cancelDeletion(key.id) }
+        try await commit("cancel deletion", context: context) { try await store.cancelDeletion(key.id) }
         logger.info("key deletion cancelled", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
         return try await reloadKey(key.id).metadata
     }

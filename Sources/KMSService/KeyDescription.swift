@@ -12,7 +12,7 @@ extension KeyManagementService {
         try Validation.description(description)
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.updateKeyDescription, on: key, via: alias, context: context)
-        try await storage("update description") { try await store.updateDescription(key.id, description: description) }
+        try await commit("update description", context: context) { try await store.updateDescription(key.id, description: description) }
         cache.invalidate(key.id)
         logger.info("key description updated", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
     }

@@ -8,7 +8,7 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`,
     ///   `.keyDestroyed`.
     public func enableKey(keyID: String, context: RequestContext) async throws(KMSError) {
-        try await changeState(of: keyID, to: .enabled, action: .enableKey, context: context)
+        try await changeState(of: keyID, enabled: true, action: .enableKey, context: context)
     }
 
     /// Makes a key refuse every cryptographic operation with `.keyDisabled` until it is
@@ -19,20 +19,23 @@ extension KeyManagementService {
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`, `.keyPendingDeletion`,
     ///   `.keyDestroyed`.
     public func disableKey(keyID: String, context: RequestContext) async throws(KMSError) {
-        try await changeState(of: keyID, to: .disabled, action: .disableKey, context: context)
+        try await changeState(of: keyID, enabled: false, action: .disableKey, context: context)
     }
 
-    private func changeState(of raw: String, to state: KeyState, action: KMSAction, context: RequestContext) async throws(KMSError) {
+    /// The state is checked by the store in the same transaction as the write, never on a
+    /// cached copy: a call that races a scheduled deletion or a destruction gets the error it
+    /// would have got had it arrived second.
+    private func changeState(of raw: String, enabled: Bool, action: KMSAction, context: RequestContext) async throws(KMSError) {
         let (key, alias) = try await loadKey(named: raw)
         try authorize(action, on: key, via: alias, context: context)
-        switch key.metadata.keyState {
-        case state: return
-        case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(key.id) is pending deletion")
-        case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(key.id) was destroyed")
-        case .enabled, .disabled: break
+        let changed = try await commit("update key state", context: context) {
+            try await store.setKeyEnabled(key.id, enabled: enabled)
         }
-        try await storage("update key state") { try await store.updateKeyState(key.id, to: state) }
         cache.invalidate(key.id)
-        logger.info("key state changed", metadata: ["key_id": "\(key.id)", "state": "\(state.rawValue)", "principal": "\(context.principal)"])
+        guard changed else { return }
+        logger.info("key state changed", metadata: [
+            "key_id": "\(key.id)", "state": "\(enabled ? KeyState.enabled.rawValue : KeyState.disabled.rawValue)",
+            "principal": "\(context.principal)",
+        ])
     }
 }

@@ -57,6 +57,34 @@ public final class KeyManagementService: Sendable {
         }
     }
 
+    /// Runs a storage call that changes stored state, once the request's intent audit
+    /// record is durable: a change is never committed without a record of it.
+    ///
+    /// - Throws: `.auditUnavailable` when the intent cannot be recorded (nothing is changed
+    ///   then), or what `storage` throws.
+    func commit<T>(_ operation: String, context: RequestContext, _ body: () async throws -> T) async throws(KMSError) -> T {
+        try await context.audit.recordIntent()
+        return try await storage(operation, body)
+    }
+
+    /// Runs a read-decide-write step until its compare-and-swap write lands: `attempt`
+    /// reads what it needs (from the store, not a cache), authorizes and checks, and returns
+    /// the write's result, `false` when the state it read changed before the write. Each
+    /// retry sees the latest state, so a call that lost a race ends as it would have had it
+    /// arrived second.
+    ///
+    /// - Throws: what `attempt` throws; `.invalidState` when concurrent changes kept
+    ///   winning for every attempt.
+    func retryingOnConflict(_ what: String, _ attempt: () async throws(KMSError) -> Bool) async throws(KMSError) {
+        for _ in 0..<Self.conflictAttempts {
+            if try await attempt() { return }
+        }
+        throw KMSError(.invalidState, "\(what) changed concurrently while this request was tried; try again")
+    }
+
+    /// How often `retryingOnConflict` tries a step.
+    static let conflictAttempts = 5
+
     /// Loads a key with its live grants, from the cache when warm.
     ///
     /// - Throws: `.keyNotFound` when no key has that id.

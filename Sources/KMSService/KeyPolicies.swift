@@ -24,15 +24,24 @@ extension KeyManagementService {
         bypassPolicyLockoutSafetyCheck: Bool = false,
         context: RequestContext
     ) async throws(KMSError) {
-        let (key, alias) = try await loadKey(named: raw)
-        try authorize(.putKeyPolicy, on: key, via: alias, context: context)
-        guard !policy.isEmpty else { throw KMSError(.validation, "policy is required") }
-        let compiled = try CompiledPolicy.compile(policy)
-        if !bypassPolicyLockoutSafetyCheck {
-            try checkPolicyLockout(compiled, on: key, via: alias, context: context)
+        var replacedKey: KeyID?
+        // The write is a compare-and-swap on the policy this call was authorized against: a
+        // call that raced another PutKeyPolicy is decided again under the policy that won.
+        try await retryingOnConflict("the key policy") { () async throws(KMSError) -> Bool in
+            let (key, alias) = try await loadKey(named: raw)
+            try authorize(.putKeyPolicy, on: key, via: alias, context: context)
+            guard !policy.isEmpty else { throw KMSError(.validation, "policy is required") }
+            let compiled = try CompiledPolicy.compile(policy)
+            if !bypassPolicyLockoutSafetyCheck {
+                try checkPolicyLockout(compiled, on: key, via: alias, context: context)
+            }
+            let replaced = try await commit("update policy", context: context) {
+                try await store.updatePolicy(key.id, policy: policy, expected: key.stored.policy)
+            }
+            cache.invalidate(key.id)
+            replacedKey = key.id
+            return replaced
         }
-        try await storage("update policy") { try await store.updatePolicy(key.id, policy: policy) }
-        cache.invalidate(key.id)
-        logger.info("key policy replaced", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
+        logger.info("key policy replaced", metadata: ["key_id": "\(replacedKey?.description ?? raw)", "principal": "\(context.principal)"])
     }
 }

@@ -21,13 +21,9 @@ extension KeyManagementService {
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.enableKeyRotation, on: key, via: alias, context: context)
         try key.requireRotatable()
-        switch key.metadata.keyState {
-        case .enabled, .disabled: break
-        case .pendingDeletion: throw KMSError(.invalidState, "key \(key.id) is pending deletion; its rotation cannot be enabled")
-        case .destroyed: throw KMSError(.invalidState, "key \(key.id) was destroyed; its rotation cannot be enabled")
-        }
         let schedule = RotationSchedule(periodInDays: days, nextRotationDate: clock().adding(days: days))
-        try await storage("enable rotation") { try await store.setRotation(key.id, schedule) }
+        // The store refuses a key pending deletion or destroyed, checked in the write's transaction.
+        try await commit("enable rotation", context: context) { try await store.setRotation(key.id, schedule) }
         cache.invalidate(key.id)
         logger.info("key rotation enabled", metadata: [
             "key_id": "\(key.id)", "period_days": "\(days)", "principal": "\(context.principal)",
@@ -41,7 +37,7 @@ extension KeyManagementService {
     public func disableKeyRotation(keyID raw: String, context: RequestContext) async throws(KMSError) {
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.disableKeyRotation, on: key, via: alias, context: context)
-        try await storage("disable rotation") { try await store.setRotation(key.id, nil) }
+        try await commit("disable rotation", context: context) { try await store.setRotation(key.id, nil) }
         cache.invalidate(key.id)
         logger.info("key rotation disabled", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
     }
@@ -74,7 +70,10 @@ extension KeyManagementService {
         var key = named
         for _ in 0..<Self.onDemandRotationAttempts {
             try key.requireUsable(for: .encryptDecrypt)
-            if try await addNextVersion(to: key.metadata, type: .onDemand, now: clock(), dueBy: nil, nextSchedule: nil) {
+            if try await addNextVersion(
+                to: key.metadata, type: .onDemand, now: clock(), dueBy: nil, nextSchedule: nil, audit: context.audit
+            ) {
+                context.audit.noteVersion(key.metadata.currentVersion + 1, of: key.id)
                 logger.info("key rotated on demand", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
                 return try await loadKey(key.id).metadata
             }
@@ -89,17 +88,19 @@ extension KeyManagementService {
 
     /// Makes version `currentVersion + 1` with fresh material, wrapped under the root key,
     /// and asks the store to make it current if the key's current version is still
-    /// `metadata.currentVersion` (and, with `dueBy`, rotation is due by then). Invalidates
-    /// the key's cache entry either way.
+    /// `metadata.currentVersion` (and, with `dueBy`, rotation is due by then), once the
+    /// intent is recorded in `audit`. Invalidates the key's cache entry either way.
     ///
     /// - Returns: Whether the store added the version; `false` when the condition failed.
-    /// - Throws: `.limitExceeded` when no version number is left; `.keyNotFound`.
+    /// - Throws: `.limitExceeded` when no version number is left; `.keyNotFound`;
+    ///   `.auditUnavailable` when the intent cannot be recorded.
     func addNextVersion(
         to metadata: KeyMetadata,
         type: RotationType,
         now: Date,
         dueBy: Date?,
-        nextSchedule: RotationSchedule?
+        nextSchedule: RotationSchedule?,
+        audit: AuditFacts
     ) async throws(KMSError) -> Bool {
         guard metadata.currentVersion < KeyVersion.max else {
             throw KMSError(.limitExceeded, "key \(metadata.keyID) has no version number left")
@@ -112,6 +113,7 @@ extension KeyManagementService {
             creationDate: now.roundedToMicroseconds,
             rotationType: type
         )
+        try await audit.recordIntent()
         let added = try await storage("add key version") {
             try await store.addVersion(wrapped, expectedCurrent: metadata.currentVersion, dueBy: dueBy, nextSchedule: nextSchedule)
         }

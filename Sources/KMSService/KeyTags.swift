@@ -14,7 +14,7 @@ extension KeyManagementService {
         try Validation.tags(tags)
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.tagResource, on: key, via: alias, context: context)
-        try await storage("tag key") { try await store.tagKey(key.id, tags: tags, maxTags: Limits.maxTags) }
+        try await commit("tag key", context: context) { try await store.tagKey(key.id, tags: tags, maxTags: Limits.maxTags) }
         cache.invalidate(key.id)
         logger.info("key tagged", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
     }
@@ -29,7 +29,7 @@ extension KeyManagementService {
         try Validation.tagKeys(tagKeys)
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.untagResource, on: key, via: alias, context: context)
-        try await storage("untag key") { try await store.untagKey(key.id, tagKeys: tagKeys) }
+        try await commit("untag key", context: context) { try await store.untagKey(key.id, tagKeys: tagKeys) }
         cache.invalidate(key.id)
         logger.info("key untagged", metadata: ["key_id": "\(key.id)", "principal": "\(context.principal)"])
     }

@@ -27,17 +27,14 @@ extension KeyManagementService {
     }
 
     private func setVersion(_ version: KeyVersion, of raw: String, enabled: Bool, action: KMSAction, context: RequestContext) async throws(KMSError) {
-        let (named, alias) = try await loadKey(named: raw)
-        try authorize(action, on: named, via: alias, context: context)
-        // The current version must come from the store: a cached key may lag a rotation.
-        let key = try await reloadKey(named.id)
-        if key.metadata.keyState == .destroyed {
-            throw KMSError(.keyDestroyed, "the material of key \(key.id) was destroyed")
+        let (key, alias) = try await loadKey(named: raw)
+        try authorize(action, on: key, via: alias, context: context)
+        context.audit.noteVersion(version, of: key.id)
+        // The store checks the key's state and current version in the write's transaction:
+        // a cached key may lag a rotation or a destruction.
+        try await commit("set key version state", context: context) {
+            try await store.setVersionEnabled(key.id, version: version, enabled: enabled)
         }
-        if !enabled, version == key.metadata.currentVersion {
-            throw KMSError(.invalidState, "version \(version) is the current version of key \(key.id) and cannot be disabled")
-        }
-        try await storage("set key version state") { try await store.setVersionEnabled(key.id, version: version, enabled: enabled) }
         cache.invalidate(key.id)
         logger.info("key version \(enabled ? "enabled" : "disabled")", metadata: [
             "key_id": "\(key.id)", "version": "\(version)", "principal": "\(context.principal)",

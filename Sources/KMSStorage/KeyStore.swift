@@ -12,8 +12,19 @@ import KMSCore
 /// store is closed. Error messages never contain bound values such as wrapped material.
 ///
 /// Every call that changes something runs in one transaction, so several servers sharing one
-/// database see each change whole; the compare-and-swap `addVersion` is how they agree on
-/// one rotation per period.
+/// database see each change whole.
+///
+/// **Conditional writes.** A write that is only legal in some states checks that state
+/// inside its own transaction and says what it expects, never trusting what the caller read
+/// earlier (the caller may hold a cached copy, and another server may have changed the key
+/// since): `setKeyEnabled`, `scheduleDeletion`, `cancelDeletion`, `setRotation`,
+/// `setVersionEnabled`, `createGrant` and `destroyKey` check the key's state; `addVersion`
+/// the current version; `updatePolicy` the policy the caller authorized against;
+/// `updateAlias` and `deleteAlias` the key the alias pointed at. A write that loses a race
+/// therefore either throws the error the losing call would have got had it arrived second
+/// (for example `.keyPendingDeletion` for an enable that lost to a scheduled deletion) or,
+/// for the compare-and-swap calls, returns `false` so the caller can read again, decide
+/// again and retry. Every backend passes the same conformance checks of this contract.
 public protocol KeyStore: Sendable {
     /// Stores a new key together with its tags and its first version, in one transaction:
     /// either all of it is stored or none of it.
@@ -49,17 +60,23 @@ public protocol KeyStore: Sendable {
     /// - Throws: `KMSError` `.internalFailure` when the database fails.
     func keyVersion(_ id: KeyID, version: KeyVersion) async throws(KMSError) -> WrappedKeyVersion?
 
-    /// Replaces a key's policy document.
+    /// Replaces a key's policy document by compare-and-swap: only while the stored policy is
+    /// still `expected` (the one the caller authorized the change against).
     ///
+    /// - Returns: Whether the policy was replaced; `false` (nothing changes) when the stored
+    ///   policy is no longer `expected`.
     /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
     ///   policy contains a NUL character, `.internalFailure` when the database fails.
-    func updatePolicy(_ id: KeyID, policy: String) async throws(KMSError)
+    func updatePolicy(_ id: KeyID, policy: String, expected: String) async throws(KMSError) -> Bool
 
-    /// Sets a key's lifecycle state.
+    /// Moves a key between `enabled` and `disabled`, checking its state in the same
+    /// transaction.
     ///
-    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
-    ///   the database fails.
-    func updateKeyState(_ id: KeyID, to state: KeyState) async throws(KMSError)
+    /// - Returns: Whether the state changed; `false` when the key already was in that state.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.keyPendingDeletion`
+    ///   when it is pending deletion, `.keyDestroyed` when it was destroyed (nothing changes
+    ///   then), `.internalFailure` when the database fails.
+    func setKeyEnabled(_ id: KeyID, enabled: Bool) async throws(KMSError) -> Bool
 
     /// Replaces a key's description.
     ///
@@ -92,18 +109,24 @@ public protocol KeyStore: Sendable {
     ///   NUL character, `.internalFailure` when the database fails.
     func createAlias(_ alias: StoredAlias) async throws(KMSError)
 
-    /// Points an existing alias at another key (or the same one).
+    /// Points an existing alias at another key (or the same one), by compare-and-swap: only
+    /// while it still points at `expectedTarget` (the key the caller authorized against).
     ///
+    /// - Returns: Whether the alias was updated; `false` (nothing changes) when it now points
+    ///   at another key.
     /// - Throws: `KMSError` `.aliasNotFound` when no alias has that name, `.keyNotFound`
     ///   when no key has the new target id (the alias is unchanged then),
     ///   `.internalFailure` when the database fails.
-    func updateAlias(_ alias: StoredAlias) async throws(KMSError)
+    func updateAlias(_ alias: StoredAlias, expectedTarget: KeyID) async throws(KMSError) -> Bool
 
-    /// Deletes an alias; the key it pointed at is unchanged.
+    /// Deletes an alias, by compare-and-swap: only while it still points at `expectedTarget`.
+    /// The key it pointed at is unchanged.
     ///
+    /// - Returns: Whether the alias was deleted; `false` (nothing changes) when it now points
+    ///   at another key.
     /// - Throws: `KMSError` `.aliasNotFound` when no alias has that name,
     ///   `.internalFailure` when the database fails.
-    func deleteAlias(named name: String) async throws(KMSError)
+    func deleteAlias(named name: String, expectedTarget: KeyID) async throws(KMSError) -> Bool
 
     /// Reads one alias.
     ///
@@ -139,10 +162,13 @@ public protocol KeyStore: Sendable {
     func cancelDeletion(_ id: KeyID) async throws(KMSError)
 
     /// Sets a key's automatic rotation schedule, or disables automatic rotation with `nil`.
+    /// A schedule can be set only on an enabled or disabled key (checked in the same
+    /// transaction); disabling works in every state.
     ///
-    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.validation` when the
-    ///   period is less than 1 day or the date is out of range, `.internalFailure` when the
-    ///   database fails.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.invalidState` when a
+    ///   schedule is given and the key is pending deletion or destroyed (nothing changes
+    ///   then), `.validation` when the period is less than 1 day or the date is out of range,
+    ///   `.internalFailure` when the database fails.
     func setRotation(_ id: KeyID, _ schedule: RotationSchedule?) async throws(KMSError)
 
     /// Rotates a key by compare-and-swap: adds `newVersion` and makes it the key's current
@@ -211,17 +237,20 @@ public protocol KeyStore: Sendable {
 
     /// Enables or disables one version of a key. Doing what is already done succeeds.
     ///
-    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.keyVersionNotFound`
-    ///   when the key has no such version, `.invalidState` when asked to disable the key's
-    ///   current version, `.internalFailure` when the database fails.
+    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.keyDestroyed` when the
+    ///   key was destroyed, `.keyVersionNotFound` when the key has no such version,
+    ///   `.invalidState` when asked to disable the key's current version (each checked in the
+    ///   same transaction as the write), `.internalFailure` when the database fails.
     func setVersionEnabled(_ id: KeyID, version: KeyVersion, enabled: Bool) async throws(KMSError)
 
-    /// Stores a new grant on an existing key (in any state).
+    /// Stores a new grant on an existing enabled or disabled key.
     ///
     /// The grant is stored exactly as given: its id, token, operations (in their order) and
     /// constraints come back unchanged. Grants are deleted together with their key.
     ///
-    /// - Throws: `KMSError` `.keyNotFound` when no key has `grant.keyID`, `.alreadyExists`
+    /// - Throws: `KMSError` `.keyNotFound` when no key has `grant.keyID`,
+    ///   `.keyPendingDeletion` or `.keyDestroyed` for a key in those states (checked in the
+    ///   same transaction as the insert), `.alreadyExists`
     ///   when a grant has that id or that token, `.limitExceeded` when the key already has
     ///   `Limits.maxGrantsPerKey` grants, `.validation` when a text field contains a NUL
     ///   character or the date is out of range (nothing is stored then), `.internalFailure`

@@ -18,24 +18,28 @@ extension SQLiteKeyStore {
         }
     }
 
-    public func updateAlias(_ alias: StoredAlias) async throws(KMSError) {
-        try await connection.withTransaction("update an alias") { session async throws(KMSError) in
-            guard try await session.alias(named: alias.name) != nil else {
+    public func updateAlias(_ alias: StoredAlias, expectedTarget: KeyID) async throws(KMSError) -> Bool {
+        try await connection.withTransaction("update an alias") { session async throws(KMSError) -> Bool in
+            guard let stored = try await session.alias(named: alias.name) else {
                 throw KMSError.noAlias(alias.name)
             }
             try await session.requireKey(alias.targetKeyID)
+            guard stored.targetKeyID == expectedTarget else { return false }
             try await session.execute(
                 "UPDATE aliases SET target_key_id = ? WHERE name = ?", [.text(alias.targetKeyID.description), .text(alias.name)]
             )
+            return true
         }
     }
 
-    public func deleteAlias(named name: String) async throws(KMSError) {
-        try await connection.withSession("delete an alias") { session async throws(KMSError) in
-            let deleted = try await session.query("DELETE FROM aliases WHERE name = ? RETURNING name", [.text(name)])
-            guard !deleted.isEmpty else {
+    public func deleteAlias(named name: String, expectedTarget: KeyID) async throws(KMSError) -> Bool {
+        try await connection.withTransaction("delete an alias") { session async throws(KMSError) -> Bool in
+            guard let stored = try await session.alias(named: name) else {
                 throw KMSError.noAlias(name)
             }
+            guard stored.targetKeyID == expectedTarget else { return false }
+            try await session.execute("DELETE FROM aliases WHERE name = ?", [.text(name)])
+            return true
         }
     }
 

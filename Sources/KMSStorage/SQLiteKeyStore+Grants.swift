@@ -6,7 +6,11 @@ extension SQLiteKeyStore {
         let binds = try GrantRows.binds(grant)
         let keyBind = SQLiteData.text(grant.keyID.description)
         try await connection.withTransaction("create a grant") { session async throws(KMSError) in
-            try await session.requireKey(grant.keyID)
+            switch try await session.keyState(grant.keyID) {
+            case .enabled, .disabled: break
+            case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(grant.keyID) is pending deletion")
+            case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(grant.keyID) was destroyed")
+            }
             guard try await session.query("SELECT 1 FROM grants WHERE grant_id = ?", [.text(grant.grantID)]).isEmpty else {
                 throw KMSError(.alreadyExists, "a grant with id \(grant.grantID) already exists")
             }
@@ -43,7 +47,7 @@ extension SQLiteKeyStore {
     }
 
     public func deleteGrant(id: String) async throws(KMSError) -> Bool {
-        try await connection.withSession("delete a grant") { session async throws(KMSError) in
+        try await connection.withTransaction("delete a grant") { session async throws(KMSError) in
             try await !session.query("DELETE FROM grants WHERE grant_id = ? RETURNING grant_id", [.text(id)]).isEmpty
         }
     }

@@ -5,12 +5,15 @@ import SQLiteNIO
 extension SQLiteKeyStore {
     public func setRotation(_ id: KeyID, _ schedule: RotationSchedule?) async throws(KMSError) {
         let scheduleBinds = try Self.rotationBinds(schedule)
-        try await connection.withSession("set a key's rotation schedule") { session async throws(KMSError) in
-            let updated = try await session.query(
-                "UPDATE keys SET rotation_period_days = ?, next_rotation_date = ? WHERE key_id = ? RETURNING key_id",
+        try await connection.withTransaction("set a key's rotation schedule") { session async throws(KMSError) in
+            let state = try await session.keyState(id)
+            guard schedule == nil || state == .enabled || state == .disabled else {
+                throw KMSError(.invalidState, "key \(id) is \(state.rawValue); its rotation cannot be enabled")
+            }
+            try await session.execute(
+                "UPDATE keys SET rotation_period_days = ?, next_rotation_date = ? WHERE key_id = ?",
                 scheduleBinds + [.text(id.description)]
             )
-            guard !updated.isEmpty else { throw KMSError.noKey(id) }
         }
     }
 

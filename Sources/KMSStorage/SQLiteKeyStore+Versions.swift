@@ -20,10 +20,16 @@ extension SQLiteKeyStore {
 
     public func setVersionEnabled(_ id: KeyID, version: KeyVersion, enabled: Bool) async throws(KMSError) {
         try await connection.withTransaction("enable or disable a key version") { session async throws(KMSError) in
-            let keyRow = try await session.query("SELECT current_version FROM keys WHERE key_id = ?", [.text(id.description)])
-            guard let current = try keyRow.first.map({ (row) throws(KMSError) in try row.version("current_version") }) else {
+            let keyRow = try await session.query(
+                "SELECT current_version, key_state FROM keys WHERE key_id = ?", [.text(id.description)]
+            )
+            guard let row = keyRow.first else {
                 throw KMSError.noKey(id)
             }
+            guard try row.enumValue(KeyState.self, "key_state") != .destroyed else {
+                throw KMSError(.keyDestroyed, "the material of key \(id) was destroyed")
+            }
+            let current = try row.version("current_version")
             let versionBinds: [SQLiteData] = [.text(id.description), .integer(SQLiteInt64(version))]
             guard try await !session.query("SELECT 1 FROM key_versions WHERE key_id = ?1 AND version = ?2", versionBinds).isEmpty else {
                 throw KMSError(.keyVersionNotFound, "key \(id) has no version \(version)")

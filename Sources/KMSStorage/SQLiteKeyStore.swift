@@ -133,38 +133,40 @@ public final class SQLiteKeyStore: KeyStore {
         }
     }
 
-    public func updatePolicy(_ id: KeyID, policy: String) async throws(KMSError) {
-        try await updateKey(id, set: .policy, to: try Self.text(policy, field: "policy"), operation: "update a key policy")
+    public func updatePolicy(_ id: KeyID, policy: String, expected: String) async throws(KMSError) -> Bool {
+        let policyBind = try Self.text(policy, field: "policy")
+        return try await connection.withTransaction("update a key policy") { session async throws(KMSError) -> Bool in
+            let updated = try await session.query(
+                "UPDATE keys SET policy = ?1 WHERE key_id = ?2 AND policy = ?3 RETURNING key_id",
+                [policyBind, .text(id.description), .text(expected)]
+            )
+            guard updated.isEmpty else { return true }
+            try await session.requireKey(id)
+            return false
+        }
     }
 
-    public func updateKeyState(_ id: KeyID, to state: KeyState) async throws(KMSError) {
-        try await updateKey(id, set: .keyState, to: .text(state.rawValue), operation: "update a key state")
+    public func setKeyEnabled(_ id: KeyID, enabled: Bool) async throws(KMSError) -> Bool {
+        let target: KeyState = enabled ? .enabled : .disabled
+        return try await connection.withTransaction("enable or disable a key") { session async throws(KMSError) -> Bool in
+            switch try await session.keyState(id) {
+            case target: return false
+            case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(id) is pending deletion")
+            case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(id) was destroyed")
+            case .enabled, .disabled: break
+            }
+            try await session.execute(
+                "UPDATE keys SET key_state = ? WHERE key_id = ?", [.text(target.rawValue), .text(id.description)]
+            )
+            return true
+        }
     }
 
     public func updateDescription(_ id: KeyID, description: String) async throws(KMSError) {
-        try await updateKey(
-            id, set: .description, to: try Self.text(description, field: "description"), operation: "update a key description"
-        )
-    }
-
-    /// The columns of `keys` that change after a key is created.
-    private enum UpdatableColumn: String {
-        case description
-        case keyState = "key_state"
-        case policy
-    }
-
-    /// Sets one column of a key's row.
-    ///
-    /// - Throws: `KMSError` `.keyNotFound` when no key has that id, `.internalFailure` when
-    ///   the database fails.
-    private func updateKey(
-        _ id: KeyID, set column: UpdatableColumn, to value: SQLiteData, operation: String
-    ) async throws(KMSError) {
-        try await connection.withSession(operation) { session async throws(KMSError) in
+        let descriptionBind = try Self.text(description, field: "description")
+        try await connection.withTransaction("update a key description") { session async throws(KMSError) in
             let updated = try await session.query(
-                "UPDATE keys SET \(column.rawValue) = ? WHERE key_id = ? RETURNING key_id",
-                [value, .text(id.description)]
+                "UPDATE keys SET description = ? WHERE key_id = ? RETURNING key_id", [descriptionBind, .text(id.description)]
             )
             guard !updated.isEmpty else {
                 throw KMSError.noKey(id)
@@ -214,7 +216,7 @@ public final class SQLiteKeyStore: KeyStore {
         guard !verifier.isEmpty else {
             throw KMSError(.validation, "the root key verifier is empty")
         }
-        try await connection.withSession("set the root key verifier") { session async throws(KMSError) in
+        try await connection.withTransaction("set the root key verifier") { session async throws(KMSError) in
             let inserted = try await session.query(
                 "INSERT INTO root_key_verifier (id, verifier) VALUES (1, ?) ON CONFLICT (id) DO NOTHING RETURNING id",
                 [.blob(ByteBuffer(bytes: verifier))]

@@ -105,12 +105,16 @@ enum SQLiteSchema {
 
     /// Connection settings applied on open, each with the statement that reads it back and
     /// the value it must then have: a write-ahead log, an fsync on every commit, freed
-    /// content overwritten with zeros, and enforced foreign keys.
+    /// content overwritten with zeros, enforced foreign keys, and no busy handler: a call that
+    /// finds the file locked by another connection fails at once (instead of blocking a
+    /// thread of the shared pool, which can starve the connection holding the lock) and
+    /// `SerializedConnection` retries it after an asynchronous wait.
     static let settings: [(apply: String, read: String, expected: SQLiteData)] = [
         ("PRAGMA journal_mode = WAL", "PRAGMA journal_mode", .text("wal")),
         ("PRAGMA synchronous = FULL", "PRAGMA synchronous", .integer(2)),
         ("PRAGMA secure_delete = ON", "PRAGMA secure_delete", .integer(1)),
         ("PRAGMA foreign_keys = ON", "PRAGMA foreign_keys", .integer(1)),
+        ("PRAGMA busy_timeout = 0", "PRAGMA busy_timeout", .integer(0)),
     ]
 
     /// Applies the connection settings and checks that each took effect.

@@ -5,7 +5,15 @@ import Synchronization
 
 /// One SQLite connection whose calls run one at a time, so a transaction never interleaves
 /// with another caller's statements, and which refuses every call once closed.
+///
+/// When another connection to the same file holds its lock, a call fails with SQLite's
+/// "busy" and is run again whole after a short asynchronous wait (for up to
+/// `busyRetryLimit`): a session that failed that way changed nothing, since a transaction is
+/// rolled back and a session outside one runs only reads or a single statement.
 final class SerializedConnection: Sendable {
+    /// How long a call keeps retrying while the file is locked by another connection.
+    static let busyRetryLimit = Duration.seconds(10)
+
     private let connection: SQLiteConnection
     private let lock = AsyncLock()
     private let isClosed = Mutex(false)
@@ -24,11 +32,25 @@ final class SerializedConnection: Sendable {
         _ operation: String,
         _ body: (SQLiteSession) async throws(KMSError) -> T
     ) async throws(KMSError) -> T {
-        try await lock.withLock { () async throws(KMSError) -> T in
-            guard !isClosed.withLock({ $0 }) else {
-                throw KMSError(.internalFailure, "the key store is closed")
+        let deadline = ContinuousClock.now + Self.busyRetryLimit
+        var wait = Duration.milliseconds(1)
+        while true {
+            let busy = BusySignal()
+            do throws(KMSError) {
+                return try await lock.withLock { () async throws(KMSError) -> T in
+                    guard !isClosed.withLock({ $0 }) else {
+                        throw KMSError(.internalFailure, "the key store is closed")
+                    }
+                    return try await body(SQLiteSession(connection: connection, operation: operation, logger: logger, busy: busy))
+                }
+            } catch {
+                guard busy.wasSignalled, ContinuousClock.now < deadline else {
+                    if busy.wasSignalled { SQLiteSession.logBusy(operation: operation, logger: logger) }
+                    throw error
+                }
             }
-            return try await body(SQLiteSession(connection: connection, operation: operation, logger: logger))
+            try? await Task.sleep(for: wait)
+            wait = min(wait * 2, .milliseconds(50))
         }
     }
 
@@ -78,6 +100,8 @@ struct SQLiteSession {
     let connection: SQLiteConnection
     let operation: String
     let logger: Logger
+    /// Set when a statement failed because another connection holds the file's lock.
+    let busy: BusySignal
 
     /// Runs one statement and returns its rows.
     ///
@@ -87,6 +111,9 @@ struct SQLiteSession {
     func query(_ sql: String, _ binds: [SQLiteData] = []) async throws(KMSError) -> [SQLiteRow] {
         do {
             return try await connection.query(sql, binds)
+        } catch let error as SQLiteError where Self.busyReasons.contains(error.reason) {
+            busy.signal()
+            throw KMSError(.internalFailure, "the key store failed to \(operation): the database is locked")
         } catch {
             throw Self.wrap(error, operation: operation, logger: logger)
         }
@@ -111,6 +138,14 @@ struct SQLiteSession {
         }
     }
 
+    /// The results that mean another connection holds the lock the statement needs.
+    private static let busyReasons: [SQLiteError.Reason] = [.busy, .locked, .busyInRecovery, .busyInSnapshot, .busyTimeout]
+
+    /// Logs a call that gave up after the file stayed locked for `busyRetryLimit`.
+    static func logBusy(operation: String, logger: Logger) {
+        logger.error("Key store database stayed locked by another connection", metadata: ["operation": .string(operation)])
+    }
+
     /// Turns a database error into a `KMSError` with a generic message and logs its details.
     /// SQLite's own messages name tables and columns, not bound values.
     static func wrap(_ error: any Error, operation: String, logger: Logger) -> KMSError {
@@ -128,4 +163,17 @@ struct SQLiteSession {
         }
         return String(describing: type(of: error))
     }
+}
+
+/// Whether a session met SQLite's "busy": another connection held the lock it needed.
+final class BusySignal: Sendable {
+    private let signalled = Mutex(false)
+
+    /// Records that a statement found the file locked.
+    func signal() {
+        signalled.withLock { $0 = true }
+    }
+
+    /// Whether `signal()` was called.
+    var wasSignalled: Bool { signalled.withLock { $0 } }
 }

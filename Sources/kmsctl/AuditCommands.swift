@@ -40,9 +40,9 @@ struct QueryAudit: KMSCommand {
 
     @Option(
         name: .customLong("outcome"),
-        help: ArgumentHelp("Only records with this outcome: allowed, denied or failed.", valueName: "outcome"),
+        help: ArgumentHelp("Only records with this outcome: allowed, denied, failed or intent.", valueName: "outcome"),
         transform: { text in
-            guard let outcome = AuditRecord.Outcome(rawValue: text) else { throw ValidationError("must be allowed, denied or failed") }
+            guard let outcome = AuditRecord.Outcome(rawValue: text) else { throw ValidationError("must be allowed, denied, failed or intent") }
             return outcome
         }
     )

@@ -11,7 +11,7 @@ struct DevCertificateAuthorityTests {
         let authority = try DevCertificateAuthority(commonName: "test CA")
         let certificate = authority.certificate
         #expect(certificate.subject == certificate.issuer)
-        #expect(IdentityResolver().resolve(certificate).certificateSubject == "CN=test CA")
+        #expect(try IdentityResolver().resolve(certificate).certificateSubject == "CN=test CA")
         let extensions = certificate.extensions
         #expect(try extensions.basicConstraints == .isCertificateAuthority(maxPathLength: 0))
         #expect(extensions[oid: .X509ExtensionID.basicConstraints]?.critical == true)

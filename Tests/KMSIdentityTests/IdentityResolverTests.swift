@@ -15,25 +15,27 @@ struct IdentityResolverDefaultTests {
             spiffeIDs: ["spiffe://prod.example/ns/payments/sa/api"],
             dnsNames: ["api.payments.svc"]
         )
-        let identity = resolver.resolve(certificate)
+        let identity = try resolver.resolve(certificate)
         #expect(identity.principal == Principal("spiffe://prod.example/ns/payments/sa/api"))
         #expect(identity.certificateSubject == "CN=api")
     }
 
-    @Test("two SPIFFE IDs fall back to the subject DN")
+    @Test("two SPIFFE IDs give no principal, not the subject DN")
     func twoSPIFFEIDs() throws {
         let certificate = try TestCertificates.client(
             commonName: "dual",
             organization: "Example",
             spiffeIDs: ["spiffe://a.example/one", "spiffe://a.example/two"]
         )
-        #expect(resolver.resolve(certificate).principal == Principal("CN=dual,O=Example"))
+        let error = #expect(throws: InvalidIdentity.self) { try resolver.resolve(certificate) }
+        #expect(error?.reason == "the client certificate has 2 SPIFFE IDs; exactly one is allowed")
+        #expect(error?.certificateSubject == "CN=dual,O=Example")
     }
 
     @Test("no SAN at all gives the subject DN, most specific RDN first")
     func noSAN() throws {
         let certificate = try TestCertificates.client(commonName: "legacy-app", organization: "Example")
-        let identity = resolver.resolve(certificate)
+        let identity = try resolver.resolve(certificate)
         #expect(identity.principal == Principal("CN=legacy-app,O=Example"))
         #expect(identity.certificateSANs.isEmpty)
     }
@@ -43,9 +45,9 @@ struct IdentityResolverDefaultTests {
         let subject = try DistinguishedName { CommonName("web") }
         let certificate = try TestCertificates.custom(
             subject: subject,
-            names: [.uniformResourceIdentifier("https://example.com/app"), .uniformResourceIdentifier("SPIFFE://x/y")]
+            names: [.uniformResourceIdentifier("https://example.com/app"), .uniformResourceIdentifier("urn:spiffe:x")]
         )
-        #expect(resolver.resolve(certificate).principal == Principal("CN=web"))
+        #expect(try resolver.resolve(certificate).principal == Principal("CN=web"))
     }
 
     @Test("one SPIFFE ID among other URI SANs is still the principal")
@@ -55,7 +57,7 @@ struct IdentityResolverDefaultTests {
             subject: subject,
             names: [.uniformResourceIdentifier("https://example.com/app"), .uniformResourceIdentifier("spiffe://td/web")]
         )
-        #expect(resolver.resolve(certificate).principal == Principal("spiffe://td/web"))
+        #expect(try resolver.resolve(certificate).principal == Principal("spiffe://td/web"))
     }
 
     @Test("SANs are listed with their kinds, in certificate order")
@@ -77,7 +79,7 @@ struct IdentityResolverDefaultTests {
                 .registeredID([1, 3, 6, 1, 4, 1, 99999, 1]),
             ]
         )
-        #expect(resolver.resolve(certificate).certificateSANs == [
+        #expect(try resolver.resolve(certificate).certificateSANs == [
             "URI:spiffe://td/many",
             "DNS:many.example",
             "IP:10.0.0.7",
@@ -92,7 +94,7 @@ struct IdentityResolverDefaultTests {
     func serverCertificateSANs() throws {
         let authority = try DevCertificateAuthority()
         let server = try authority.issueServer(hostnames: ["localhost"], ipAddresses: ["127.0.0.1", "::1"])
-        let identity = resolver.resolve(server.certificate)
+        let identity = try resolver.resolve(server.certificate)
         #expect(identity.certificateSANs == ["DNS:localhost", "IP:127.0.0.1", "IP:::1"])
         #expect(identity.principal == Principal("CN=localhost"))
     }
@@ -107,15 +109,25 @@ struct IdentityResolverRuleTests {
         ])
         let payments = try TestCertificates.client(spiffeIDs: ["spiffe://prod.example/ns/payments/sa/api"])
         let billing = try TestCertificates.client(spiffeIDs: ["spiffe://prod.example/ns/billing/sa/api"])
-        #expect(resolver.resolve(payments).principal == Principal("payments"))
-        #expect(resolver.resolve(billing).principal == Principal("spiffe://prod.example/ns/billing/sa/api"))
+        #expect(try resolver.resolve(payments).principal == Principal("payments"))
+        #expect(try resolver.resolve(billing).principal == Principal("spiffe://prod.example/ns/billing/sa/api"))
     }
 
     @Test("a URI SAN rule matches any of several URI SANs")
     func uriRuleWithSeveralSANs() throws {
+        let resolver = IdentityResolver(rules: [try IdentityRule(.uriSAN("https://b.example/*"), principal: "b")])
+        let certificate = try TestCertificates.custom(
+            subject: try DistinguishedName { CommonName("several") },
+            names: [.uniformResourceIdentifier("spiffe://a.example/x"), .uniformResourceIdentifier("https://b.example/y")]
+        )
+        #expect(try resolver.resolve(certificate).principal == Principal("b"))
+    }
+
+    @Test("a URI SAN rule does not rescue a certificate with two SPIFFE IDs")
+    func uriRuleDoesNotRescueTwoSPIFFEIDs() throws {
         let resolver = IdentityResolver(rules: [try IdentityRule(.uriSAN("spiffe://b.example/*"), principal: "b")])
         let certificate = try TestCertificates.client(spiffeIDs: ["spiffe://a.example/x", "spiffe://b.example/y"])
-        #expect(resolver.resolve(certificate).principal == Principal("b"))
+        #expect(throws: InvalidIdentity.self) { try resolver.resolve(certificate) }
     }
 
     @Test("a DNS SAN rule ignores case; ? stands for one character")
@@ -123,8 +135,8 @@ struct IdentityResolverRuleTests {
         let resolver = IdentityResolver(rules: [try IdentityRule(.dnsSAN("node-?.*.internal.example"), principal: "nodes")])
         let matching = try TestCertificates.client(dnsNames: ["NODE-7.eu.Internal.Example"])
         let twoDigits = try TestCertificates.client(commonName: "n", dnsNames: ["node-17.eu.internal.example"])
-        #expect(resolver.resolve(matching).principal == Principal("nodes"))
-        #expect(resolver.resolve(twoDigits).principal == Principal("CN=n"))
+        #expect(try resolver.resolve(matching).principal == Principal("nodes"))
+        #expect(try resolver.resolve(twoDigits).principal == Principal("CN=n"))
     }
 
     @Test("a subject rule matches the RFC 4514 subject")
@@ -132,8 +144,8 @@ struct IdentityResolverRuleTests {
         let resolver = IdentityResolver(rules: [try IdentityRule(.subject("CN=legacy-*,O=Example"), principal: "legacy")])
         let legacy = try TestCertificates.client(commonName: "legacy-app", organization: "Example")
         let other = try TestCertificates.client(commonName: "legacy-app", organization: "Other")
-        #expect(resolver.resolve(legacy).principal == Principal("legacy"))
-        #expect(resolver.resolve(other).principal == Principal("CN=legacy-app,O=Other"))
+        #expect(try resolver.resolve(legacy).principal == Principal("legacy"))
+        #expect(try resolver.resolve(other).principal == Principal("CN=legacy-app,O=Other"))
     }
 
     @Test("a rule wins over the SPIFFE default, and the first matching rule wins")
@@ -144,8 +156,8 @@ struct IdentityResolverRuleTests {
             spiffeIDs: ["spiffe://prod.example/ns/payments/sa/api"],
             dnsNames: ["api.payments.svc"]
         )
-        #expect(IdentityResolver(rules: [specific, broad]).resolve(certificate).principal == Principal("payments-api"))
-        #expect(IdentityResolver(rules: [broad, specific]).resolve(certificate).principal == Principal("any-service"))
+        #expect(try IdentityResolver(rules: [specific, broad]).resolve(certificate).principal == Principal("payments-api"))
+        #expect(try IdentityResolver(rules: [broad, specific]).resolve(certificate).principal == Principal("any-service"))
     }
 
     @Test("a rule kind only looks at its own kind of name")
@@ -155,7 +167,7 @@ struct IdentityResolverRuleTests {
             try IdentityRule(.uriSAN("CN=*"), principal: "wrong"),
         ])
         let certificate = try TestCertificates.client(commonName: "x", spiffeIDs: ["spiffe://td/x"])
-        #expect(resolver.resolve(certificate).principal == Principal("spiffe://td/x"))
+        #expect(try resolver.resolve(certificate).principal == Principal("spiffe://td/x"))
     }
 }
 

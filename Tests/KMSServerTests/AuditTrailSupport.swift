@@ -23,11 +23,12 @@ extension TestWorld {
         try auditRecords().map(\.record).filter { $0.requestID == requestID }
     }
 
-    /// The one record of a request id.
+    /// The one outcome record of a request id (a call that changed something also has an
+    /// intent record, written before the change was committed).
     func onlyAuditRecord(requestID: String?) throws -> AuditRecord {
         let id = try #require(requestID, "the response carries x-request-id")
-        let records = try auditRecords(requestID: id)
-        try #require(records.count == 1, "exactly one record for request \(id)")
+        let records = try auditRecords(requestID: id).filter { $0.outcome != .intent }
+        try #require(records.count == 1, "exactly one outcome record for request \(id)")
         return records[0]
     }
 

@@ -68,12 +68,14 @@ import Testing
         #expect(grantedRecord.principal == Self.legacyPrincipal && grantedRecord.action == "kms:Decrypt")
         #expect(grantedRecord.grantID == grantID && grantedRecord.outcome == .allowed && grantedRecord.keyVersion == 1)
 
-        // 3 set-up calls and 7 traced calls: one record each, nothing else.
+        // 3 set-up changes (an intent and an outcome record each) and 7 traced calls (one
+        // record each), nothing else.
         let records = try world.auditRecords()
-        #expect(records.count == 10)
-        #expect(records.map(\.sequence) == Array(1...10))
+        #expect(records.count == 13)
+        #expect(records.map(\.sequence) == Array(1...13))
         #expect(Set(records.map(\.record.requestID)).count == 10)
-        #expect(try world.verifyAudit() == .intact(records: 10, head: AuditChainHead(sequence: 10, hash: records[9].hash)))
+        #expect(records.filter { $0.record.outcome == .intent }.map(\.record.action) == ["kms:CreateKey", "kms:CreateAlias", "kms:CreateGrant"])
+        #expect(try world.verifyAudit() == .intact(records: 13, head: AuditChainHead(sequence: 13, hash: records[12].hash)))
     }
 
     /// The app's calls: allowed, through an alias, failing three ways.
@@ -137,7 +139,8 @@ import Testing
                     #expect(contents.range(of: form) == nil, "\(name) holds a secret (\(form.count) bytes)")
                 }
             }
-            #expect(try world.auditRecords().count == 5)
+            // CreateKey (intent and outcome), Encrypt, Decrypt, GenerateDataKey, GenerateRandom.
+            #expect(try world.auditRecords().count == 6)
         }
     }
 
@@ -149,7 +152,8 @@ import Testing
             }
             let original = try #require(try AuditFileSet.files(in: world.auditDirectory.path).first)
             let lines = try String(contentsOfFile: original.path, encoding: .utf8).split(separator: "\n").map(String.init)
-            #expect(lines.count == 6)
+            // CreateKey's intent and outcome records, then five Encrypt records.
+            #expect(lines.count == 7)
             let copy = world.directory.appendingPathComponent("tampered.jsonl")
             func verify(_ tampered: [String]) throws -> AuditVerification {
                 try (tampered.joined(separator: "\n") + "\n").write(to: copy, atomically: true, encoding: .utf8)
@@ -158,7 +162,7 @@ import Testing
             func brokenLine(_ verification: AuditVerification) -> Int? {
                 if case .broken(_, let line, _) = verification { line } else { nil }
             }
-            if case .intact(let count, _) = try verify(lines) { #expect(count == 6) } else { Issue.record("the untouched copy must verify") }
+            if case .intact(let count, _) = try verify(lines) { #expect(count == 7) } else { Issue.record("the untouched copy must verify") }
 
             var edited = lines
             edited[2] = edited[2].replacingOccurrences(of: TestPKI.appID, with: "spiffe://test.example/someone-else")
@@ -201,8 +205,9 @@ import Testing
             }
             #expect(keys.map(\.keyID) == [keyID], "the refused CreateKey never ran")
             let records = try world.auditRecords()
-            #expect(records.map(\.record.action) == ["kms:CreateKey", "kms:Encrypt", "kms:Encrypt", "kms:ListKeys"])
-            #expect(records.map(\.sequence) == [1, 2, 3, 4])
+            #expect(records.map(\.record.action) == ["kms:CreateKey", "kms:CreateKey", "kms:Encrypt", "kms:Encrypt", "kms:ListKeys"])
+            #expect(records.map(\.record.outcome) == [.intent, .allowed, .allowed, .allowed, .allowed])
+            #expect(records.map(\.sequence) == [1, 2, 3, 4, 5])
             if case .broken(let path, let line, let problem) = try world.verifyAudit() {
                 Issue.record("the chain is broken at \(path):\(line): \(problem)")
             }
@@ -231,8 +236,9 @@ import Testing
                     seen += page.events
                     token = page.nextPageToken
                 } while !token.isEmpty
-                #expect(seen.map(\.action) == ["kms:CreateKey", "kms:Encrypt", "kms:Encrypt", "kms:Encrypt"])
-                #expect(seen.allSatisfy { $0.keyID == keyID && $0.principal == TestPKI.appID && $0.outcome == "allowed" })
+                #expect(seen.map(\.action) == ["kms:CreateKey", "kms:CreateKey", "kms:Encrypt", "kms:Encrypt", "kms:Encrypt"])
+                #expect(seen.map(\.outcome) == ["intent", "allowed", "allowed", "allowed", "allowed"])
+                #expect(seen.allSatisfy { $0.keyID == keyID && $0.principal == TestPKI.appID })
                 #expect(seen.map(\.sequence) == seen.map(\.sequence).sorted())
 
                 let denials = try await client.listAuditEvents(.with { $0.outcome = "denied" }).events

@@ -53,7 +53,7 @@ import Testing
             #expect(encryptItems.map(\.keyID) == [keyID, nil, keyID])
             #expect(batch.suffix(3).map(\.action) == ["kms:Decrypt", "kms:Decrypt", "kms:Decrypt"])
             #expect(batch.suffix(3).map(\.reason) == [nil, "INVALID_CIPHERTEXT", nil])
-            #expect(records.count == 7, "CreateKey and one record per item, none for the batch calls themselves")
+            #expect(records.count == 8, "CreateKey (intent and outcome) and one record per item, none for the batch calls themselves")
         }
     }
 

@@ -113,7 +113,7 @@ import Testing
                     try await client.createGrant(.with {
                         $0.keyID = key.keyID
                         $0.granteePrincipal = Self.legacyPrincipal
-                        $0.operations = ["Decrypt", "DescribeKey"]
+                        $0.operations = ["Decrypt", "GetPublicKey"]
                         $0.constraints.encryptionContextEquals = ["tenant": "acme"]
                     })
                 } == Self.invalid)

@@ -39,17 +39,17 @@ import Testing
             let path = world.dataDirectory.appendingPathComponent("root.key")
             let original = try Data(contentsOf: path)
 
-            try Data((Data((0..<32).map { _ in UInt8.random(in: 0...255) }).base64EncodedString() + "\n").utf8).write(to: path)
+            try writeRootKeyFile(randomRootKeyFileContents(), to: path)
             await #expect(throws: StartupError.self) { try await KMSServer(configuration: world.server.configuration) }
 
-            try Data("not a key\n".utf8).write(to: path)
+            try writeRootKeyFile(Data("not a key\n".utf8), to: path)
             await #expect(throws: StartupError.self) { try await KMSServer(configuration: world.server.configuration) }
 
             try FileManager.default.removeItem(at: path)
             await #expect(throws: StartupError.self) { try await KMSServer(configuration: world.server.configuration) }
             #expect(!FileManager.default.fileExists(atPath: path.path), "a missing root key must not be replaced by a new one")
 
-            try original.write(to: path)
+            try writeRootKeyFile(original, to: path)
             world.server = try await TestServer.start(world.server.configuration)
         }
     }

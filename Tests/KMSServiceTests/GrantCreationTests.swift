@@ -36,7 +36,7 @@ import Testing
     @Test func aGrantOfCreateGrantLetsTheGranteeCreateGrants() async throws {
         try await withService { fixture in
             let keyID = try await fixture.adminOnlyKey()
-            _ = try await fixture.grant(["CreateGrant"], on: keyID, to: alice)
+            _ = try await fixture.grant(["CreateGrant", "Encrypt"], on: keyID, to: alice)
             _ = try await fixture.grant(["Encrypt"], on: keyID, to: bob, by: alice)
             #expect(await fixture.encryptCode(on: keyID, as: bob) == nil)
             #expect(await errorCode { try await fixture.grant(["Encrypt"], on: keyID, to: alice, by: bob) } == .accessDenied)
@@ -50,7 +50,8 @@ import Testing
         (["PutKeyPolicy"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
         (["kms:Decrypt"], GrantConstraints(), "", "spiffe://test.example/ns/app/alice", .validation),
         (["Decrypt"], GrantConstraints(), "", "", .validation),
-        (["Decrypt", "DescribeKey"], GrantConstraints(encryptionContextSubset: ["tenant": "acme"]), "", "spiffe://test.example/ns/app/alice", .validation),
+        (["Decrypt", "Sign"], GrantConstraints(encryptionContextSubset: ["tenant": "acme"]), "", "spiffe://test.example/ns/app/alice", .validation),
+        (["DescribeKey", "CreateGrant"], GrantConstraints(encryptionContextSubset: ["tenant": "acme"]), "", "spiffe://test.example/ns/app/alice", .validation),
         (["Decrypt"], GrantConstraints(encryptionContextEquals: ["tenant": ""]), "", "spiffe://test.example/ns/app/alice", .validation),
         (["Decrypt"], GrantConstraints(encryptionContextSubset: Dictionary(uniqueKeysWithValues: (0..<65).map { ("k\($0)", "v") })), "", "spiffe://test.example/ns/app/alice", .limitExceeded),
         (["Decrypt"], GrantConstraints(), "has space", "spiffe://test.example/ns/app/alice", .validation),

@@ -51,19 +51,22 @@ extension KeyStoreConformance {
         try await store.createAlias(bystander)
 
         let moved = StoredAlias(name: "alias/app", targetKeyID: secondID)
-        try await store.updateAlias(moved)
+        #expect(try await store.updateAlias(moved, expectedTarget: firstID))
         #expect(try await store.alias(named: moved.name) == moved)
-        try await store.updateAlias(moved)
+        #expect(try await store.updateAlias(moved, expectedTarget: secondID))
+        #expect(try await store.alias(named: moved.name) == moved)
+        // A write that expects the old target is refused once another write moved the alias.
+        #expect(try await store.updateAlias(StoredAlias(name: moved.name, targetKeyID: firstID), expectedTarget: firstID) == false)
         #expect(try await store.alias(named: moved.name) == moved)
 
         for missing in ["alias/missing", "alias/App"] {
             await #expect(throws: KMSError(.aliasNotFound, "")) {
-                try await store.updateAlias(StoredAlias(name: missing, targetKeyID: firstID))
+                try await store.updateAlias(StoredAlias(name: missing, targetKeyID: firstID), expectedTarget: firstID)
             }
             #expect(try await store.alias(named: missing) == nil)
         }
         await #expect(throws: KMSError(.keyNotFound, "")) {
-            try await store.updateAlias(StoredAlias(name: moved.name, targetKeyID: KeyID.random()))
+            try await store.updateAlias(StoredAlias(name: moved.name, targetKeyID: KeyID.random()), expectedTarget: secondID)
         }
         #expect(try await store.alias(named: moved.name) == moved)
         #expect(try await store.alias(named: bystander.name) == bystander)
@@ -77,13 +80,18 @@ extension KeyStoreConformance {
         try await store.createAlias(doomed)
         try await store.createAlias(kept)
 
-        try await store.deleteAlias(named: doomed.name)
+        // A delete that expects another target is refused.
+        #expect(try await store.deleteAlias(named: doomed.name, expectedTarget: KeyID.random()) == false)
+        #expect(try await store.alias(named: doomed.name) == doomed)
+        #expect(try await store.deleteAlias(named: doomed.name, expectedTarget: key.metadata.keyID))
         #expect(try await store.alias(named: doomed.name) == nil)
         #expect(try await store.alias(named: kept.name) == kept)
         #expect(try await store.key(key.metadata.keyID) == key)
 
         for missing in [doomed.name, "alias/Kept", "alias/never"] {
-            await #expect(throws: KMSError(.aliasNotFound, "")) { try await store.deleteAlias(named: missing) }
+            await #expect(throws: KMSError(.aliasNotFound, "")) {
+                try await store.deleteAlias(named: missing, expectedTarget: key.metadata.keyID)
+            }
         }
         #expect(try await store.alias(named: kept.name) == kept)
         try await store.createAlias(doomed)

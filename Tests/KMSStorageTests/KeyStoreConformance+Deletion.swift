@@ -114,7 +114,7 @@ extension KeyStoreConformance {
         await #expect(throws: invalidState) { try await store.scheduleDeletion(id, deletionDate: deletionDate) }
         let revived = try await store.addVersion(TestKeys.version(4, of: id), expectedCurrent: 3, dueBy: nil, nextSchedule: nil)
         #expect(revived == false)
-        await #expect(throws: KMSError(.keyVersionNotFound, "")) { try await store.setVersionEnabled(id, version: 1, enabled: true) }
+        await #expect(throws: KMSError(.keyDestroyed, "")) { try await store.setVersionEnabled(id, version: 1, enabled: true) }
         #expect(try await store.listVersions(id, after: nil, limit: 10).isEmpty)
         #expect(try await store.key(id) == expected)
 

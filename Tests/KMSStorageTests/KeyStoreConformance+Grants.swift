@@ -194,15 +194,15 @@ extension KeyStoreConformance {
         let (key, version) = TestKeys.make(state: .disabled)
         try await store.createKey(key, firstVersion: version)
         let id = key.metadata.keyID
-        let beforeDeletion = TestGrants.make(on: id)
-        try await store.createGrant(beforeDeletion)
+        let first = TestGrants.make(on: id)
+        let second = TestGrants.make(on: id)
+        try await store.createGrant(first)
+        try await store.createGrant(second)
         try await store.scheduleDeletion(id, deletionDate: deletionDate)
-        let pending = TestGrants.make(on: id)
-        try await store.createGrant(pending)
         #expect(try await store.destroyKey(id, now: deletionDate))
 
-        #expect(try await store.grants(of: id) == [beforeDeletion, pending])
-        #expect(try await store.grant(token: pending.token) == pending)
+        #expect(try await store.grants(of: id) == [first, second])
+        #expect(try await store.grant(token: second.token) == second)
     }
 
     /// Lists every grant of a key page by page, as a caller paging through them does.

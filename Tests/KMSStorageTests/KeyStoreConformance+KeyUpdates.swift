@@ -13,9 +13,9 @@ extension KeyStoreConformance {
         let id = key.metadata.keyID
         var expected = key
 
-        for state in [KeyState.disabled, .pendingDeletion, .enabled, .disabled] {
-            try await store.updateKeyState(id, to: state)
-            expected.metadata.keyState = state
+        for (enabled, changes) in [(false, true), (false, false), (true, true), (true, false), (false, true)] {
+            #expect(try await store.setKeyEnabled(id, enabled: enabled) == changes)
+            expected.metadata.keyState = enabled ? .enabled : .disabled
             #expect(try await store.key(id) == expected)
         }
         for description in ["after 🔑\nwith a second line", ""] {
@@ -28,7 +28,7 @@ extension KeyStoreConformance {
             try await store.updateDescription(id, description: "nul\u{0}inside")
         }
         let missing = KeyID.random()
-        await #expect(throws: KMSError(.keyNotFound, "")) { try await store.updateKeyState(missing, to: .disabled) }
+        await #expect(throws: KMSError(.keyNotFound, "")) { try await store.setKeyEnabled(missing, enabled: false) }
         await #expect(throws: KMSError(.keyNotFound, "")) { try await store.updateDescription(missing, description: "x") }
         #expect(try await store.key(id) == expected)
         #expect(try await store.key(bystander.metadata.keyID) == bystander)

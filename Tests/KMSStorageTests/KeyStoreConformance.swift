@@ -53,12 +53,18 @@ enum KeyStoreConformance {
         case listsGrantsInIDOrder
         case listsRetirableGrants
         case destroyedKeyKeepsGrants
+        case conditionalWritesCheckTheStoredState
+        case racingStateChangesEndLegal
     }
 
     /// Runs `check` on stores opened from `fixture`, closing every store it opens.
     static func run(_ check: Check, fixture: some KeyStoreFixture) async throws {
         if check == .persistsAcrossReopen {
             try await persistsAcrossReopen(fixture)
+            return
+        }
+        if check == .racingStateChangesEndLegal {
+            try await racingStateChangesEndLegal(fixture)
             return
         }
         let store = try await fixture.openStore()
@@ -108,9 +114,10 @@ enum KeyStoreConformance {
         case .findsGrantsByName: try await findsGrantsByName(store)
         case .deletesGrants: try await deletesGrants(store)
         case .listsGrantsInIDOrder: try await listsGrantsInIDOrder(store)
+        case .conditionalWritesCheckTheStoredState: try await conditionalWritesCheckTheStoredState(store)
         case .listsRetirableGrants: try await listsRetirableGrants(store)
         case .destroyedKeyKeepsGrants: try await destroyedKeyKeepsGrants(store)
-        case .persistsAcrossReopen: Issue.record("needs a fixture, not a store")
+        case .persistsAcrossReopen, .racingStateChangesEndLegal: Issue.record("needs a fixture, not a store")
         }
     }
 
@@ -188,13 +195,16 @@ enum KeyStoreConformance {
         let (key, version) = TestKeys.make(tags: ["team": "payments"])
         try await store.createKey(key, firstVersion: version)
         let newPolicy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Nobody","Effect":"Deny","Principal":"*","Action":"kms:*","Resource":"*"}]}"#
-        try await store.updatePolicy(key.metadata.keyID, policy: newPolicy)
+        #expect(try await store.updatePolicy(key.metadata.keyID, policy: newPolicy, expected: key.policy))
 
         var expected = key
         expected.policy = newPolicy
         #expect(try await store.key(key.metadata.keyID) == expected)
+        // A write that expects the policy it replaced is refused once another write won.
+        #expect(try await store.updatePolicy(key.metadata.keyID, policy: "{}", expected: key.policy) == false)
+        #expect(try await store.key(key.metadata.keyID) == expected)
         await #expect(throws: KMSError(.keyNotFound, "")) {
-            try await store.updatePolicy(KeyID.random(), policy: newPolicy)
+            try await store.updatePolicy(KeyID.random(), policy: newPolicy, expected: key.policy)
         }
     }
 
@@ -265,16 +275,16 @@ enum KeyStoreConformance {
             try await first.createKey(key, firstVersion: version)
             try await first.createKey(other, firstVersion: otherVersion)
             try await first.setRootKeyVerifier(verifier)
-            try await first.updatePolicy(id, policy: newPolicy)
-            try await first.updateKeyState(id, to: .disabled)
+            #expect(try await first.updatePolicy(id, policy: newPolicy, expected: key.policy))
+            #expect(try await first.setKeyEnabled(id, enabled: false))
             try await first.updateDescription(id, description: "after")
             try await first.tagKey(id, tags: ["team": "risk", "owner": "alice"], maxTags: 50)
             try await first.untagKey(id, tagKeys: ["env"])
             for name in ["alias/kept", "alias/moved", "alias/deleted"] {
                 try await first.createAlias(StoredAlias(name: name, targetKeyID: id))
             }
-            try await first.updateAlias(StoredAlias(name: "alias/moved", targetKeyID: otherID))
-            try await first.deleteAlias(named: "alias/deleted")
+            #expect(try await first.updateAlias(StoredAlias(name: "alias/moved", targetKeyID: otherID), expectedTarget: id))
+            #expect(try await first.deleteAlias(named: "alias/deleted", expectedTarget: id))
             try await first.createKey(rotated, firstVersion: rotatedVersion)
             try await first.setRotation(rotatedID, schedule)
             #expect(try await first.addVersion(rotatedSecond, expectedCurrent: 1, dueBy: nil, nextSchedule: nil))
@@ -385,19 +395,19 @@ enum KeyStoreConformance {
         await #expect(throws: internalFailure) { try await store.key(id) }
         await #expect(throws: internalFailure) { try await store.listKeys(after: nil, limit: 10) }
         await #expect(throws: internalFailure) { try await store.keyVersion(id, version: 1) }
-        await #expect(throws: internalFailure) { try await store.updatePolicy(id, policy: "{}") }
+        await #expect(throws: internalFailure) { try await store.updatePolicy(id, policy: "{}", expected: "") }
         await #expect(throws: internalFailure) { try await store.rootKeyVerifier() }
         await #expect(throws: internalFailure) { try await store.setRootKeyVerifier([1]) }
         let (other, otherVersion) = TestKeys.make()
         await #expect(throws: internalFailure) { try await store.createKey(other, firstVersion: otherVersion) }
-        await #expect(throws: internalFailure) { try await store.updateKeyState(id, to: .disabled) }
+        await #expect(throws: internalFailure) { try await store.setKeyEnabled(id, enabled: false) }
         await #expect(throws: internalFailure) { try await store.updateDescription(id, description: "x") }
         await #expect(throws: internalFailure) { try await store.tagKey(id, tags: ["a": "1"], maxTags: 50) }
         await #expect(throws: internalFailure) { try await store.untagKey(id, tagKeys: ["a"]) }
         let alias = StoredAlias(name: "alias/closed", targetKeyID: id)
         await #expect(throws: internalFailure) { try await store.createAlias(alias) }
-        await #expect(throws: internalFailure) { try await store.updateAlias(alias) }
-        await #expect(throws: internalFailure) { try await store.deleteAlias(named: alias.name) }
+        await #expect(throws: internalFailure) { try await store.updateAlias(alias, expectedTarget: id) }
+        await #expect(throws: internalFailure) { try await store.deleteAlias(named: alias.name, expectedTarget: id) }
         await #expect(throws: internalFailure) { try await store.alias(named: alias.name) }
         await #expect(throws: internalFailure) { try await store.listAliases(targetKeyID: nil, after: nil, limit: 10) }
         let now = TestKeys.creationDate

@@ -47,7 +47,7 @@ struct SQLiteKeyStoreMigrationTests {
                 #expect(try await store.grants(of: id).isEmpty)
                 try await store.createGrant(grant)
                 try await store.createAlias(late)
-                try await store.updateKeyState(id, to: .enabled)
+                #expect(try await store.setKeyEnabled(id, enabled: true) == (key.metadata.keyState != .enabled))
                 try await store.setRotation(id, schedule)
                 #expect(try await store.addVersion(second, expectedCurrent: 1, dueBy: nil, nextSchedule: nil))
                 try await store.setVersionEnabled(id, version: 1, enabled: false)

@@ -2,13 +2,13 @@ import KMSCore
 
 extension Grant {
     /// Whether the grant allows `request`: it is for the request's key and exactly for the
-    /// caller, lists the action, and the request's encryption context is within its
-    /// constraints. Cheapest tests first; allocates nothing.
+    /// caller, lists the action, and, for an action that takes an encryption context, the
+    /// request's context is within its constraints. Cheapest tests first; allocates nothing.
     func allows(_ request: AccessRequest) -> Bool {
         keyID == request.keyID
             && operations.contains(request.action)
             && granteePrincipal == request.principal
-            && constraints.allow(request.encryptionContext)
+            && (!Grant.contextOperations.contains(request.action) || constraints.allow(request.encryptionContext))
     }
 
     /// The grant's outcome against `request`, a grant of the request's key, with a one-line
@@ -18,7 +18,8 @@ extension Grant {
         let reason = switch mismatch {
         case nil:
             "grants \(request.action.rawValue) to the caller"
-                + (constraints.isEmpty ? "" : "; the encryption context is within its constraints")
+                + (constraints.isEmpty || !Grant.contextOperations.contains(request.action)
+                    ? "" : "; the encryption context is within its constraints")
         case .otherGrantee(let grantee):
             "the grantee is \(quoted(grantee.name)), not the caller"
         case .operationNotGranted:
@@ -35,6 +36,7 @@ extension Grant {
     private func mismatch(for request: AccessRequest) -> GrantMismatch? {
         guard granteePrincipal == request.principal else { return .otherGrantee(granteePrincipal) }
         guard operations.contains(request.action) else { return .operationNotGranted }
+        guard Grant.contextOperations.contains(request.action) else { return nil }
         return constraints.violation(by: request.encryptionContext).map(GrantMismatch.contextOutsideConstraints)
     }
 }
