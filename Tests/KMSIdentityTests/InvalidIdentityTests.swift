@@ -5,26 +5,6 @@ import KMSIdentity
 import Testing
 import X509
 
-/// A certificate with any subject and any extensions, even malformed ones, signed by a
-/// fresh dev CA's key; it goes through PEM and back, as a certificate from the wire would.
-private func makeCertificate(subject: DistinguishedName, extensions: Certificate.Extensions) throws -> Certificate {
-    let authority = try DevCertificateAuthority()
-    let key = try Certificate.PrivateKey(pemEncoded: authority.privateKeyPEM)
-    let certificate = try Certificate(
-        version: .v3,
-        serialNumber: Certificate.SerialNumber(),
-        publicKey: key.publicKey,
-        notValidBefore: Date(timeIntervalSinceNow: -60),
-        notValidAfter: Date(timeIntervalSinceNow: 3600),
-        issuer: authority.certificate.subject,
-        subject: subject,
-        signatureAlgorithm: .ecdsaWithSHA256,
-        extensions: extensions,
-        issuerPrivateKey: key
-    )
-    return try Certificate(pemEncoded: certificate.serializeAsPEM().pemString)
-}
-
 @Suite("Certificates that get no principal")
 struct InvalidIdentityTests {
     let resolver = IdentityResolver()
@@ -128,7 +108,7 @@ struct InvalidIdentityTests {
             OrganizationName("Example")
             CommonName("broken")
         }
-        let certificate = try makeCertificate(subject: subject, extensions: Certificate.Extensions([
+        let certificate = try TestCertificates.custom(subject: subject, extensions: Certificate.Extensions([
             Certificate.Extension(oid: .X509ExtensionID.subjectAlternativeName, critical: false, value: value[...]),
         ]))
         #expect(throws: (any Error).self) { try certificate.extensions.subjectAlternativeNames }
@@ -167,7 +147,7 @@ struct InvalidIdentityTests {
 
     @Test("a certificate without a subject alternative name extension gets its subject DN")
     func noSANExtension() throws {
-        let certificate = try makeCertificate(
+        let certificate = try TestCertificates.custom(
             subject: try DistinguishedName { CommonName("bare") },
             extensions: Certificate.Extensions()
         )

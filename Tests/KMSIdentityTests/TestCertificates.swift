@@ -23,9 +23,19 @@ enum TestCertificates {
     /// A certificate with any subject and any SANs, which `issueClient` cannot make:
     /// signed by a fresh dev CA's key, for tests that only read names.
     static func custom(subject: DistinguishedName, names: [GeneralName] = []) throws -> Certificate {
+        try custom(subject: subject, extensions: try Certificate.Extensions {
+            if !names.isEmpty {
+                SubjectAlternativeNames(names)
+            }
+        })
+    }
+
+    /// A certificate with any subject and any extensions, even malformed ones, signed by a
+    /// fresh dev CA's key; it goes through PEM and back, as a certificate from the wire would.
+    static func custom(subject: DistinguishedName, extensions: Certificate.Extensions) throws -> Certificate {
         let authority = try DevCertificateAuthority()
         let key = try Certificate.PrivateKey(pemEncoded: authority.privateKeyPEM)
-        return try Certificate(
+        let certificate = try Certificate(
             version: .v3,
             serialNumber: Certificate.SerialNumber(),
             publicKey: key.publicKey,
@@ -34,13 +44,10 @@ enum TestCertificates {
             issuer: authority.certificate.subject,
             subject: subject,
             signatureAlgorithm: .ecdsaWithSHA256,
-            extensions: try Certificate.Extensions {
-                if !names.isEmpty {
-                    SubjectAlternativeNames(names)
-                }
-            },
+            extensions: extensions,
             issuerPrivateKey: key
         )
+        return try Certificate(pemEncoded: certificate.serializeAsPEM().pemString)
     }
 
     /// Whether `leaf` chains to `root` under RFC 5280 rules at the current time.

@@ -53,10 +53,10 @@ import Testing
         let afterWindow = fixture.clock.now.addingTimeInterval(8 * 86_400)
         let admin = admin
 
-        async let enabled = code { try await first.enableKey(keyID: keyID, context: admin) }
-        async let disabled = code { try await second.disableKey(keyID: keyID, context: admin) }
-        async let scheduled = code { try await second.scheduleKeyDeletion(keyID: keyID, pendingWindowInDays: 7, context: admin) }
-        async let cancelled = code { try await first.cancelKeyDeletion(keyID: keyID, context: admin) }
+        async let enabled = errorCode { try await first.enableKey(keyID: keyID, context: admin) }
+        async let disabled = errorCode { try await second.disableKey(keyID: keyID, context: admin) }
+        async let scheduled = errorCode { try await second.scheduleKeyDeletion(keyID: keyID, pendingWindowInDays: 7, context: admin) }
+        async let cancelled = errorCode { try await first.cancelKeyDeletion(keyID: keyID, context: admin) }
         async let job = first.runDueWork(now: afterWindow)
         let results = await (enabled: enabled, disabled: disabled, scheduled: scheduled, cancelled: cancelled)
         let didDestroy = try await job.destroyed.contains { $0.description == keyID }
@@ -83,8 +83,8 @@ import Testing
         if state == .enabled { #expect(results.enabled == nil, "round \(round)") }
         if state == .destroyed {
             // Nothing leaves DESTROYED, through either node.
-            #expect(await code { try await second.enableKey(keyID: keyID, context: admin) } == .keyDestroyed)
-            #expect(await code { try await first.cancelKeyDeletion(keyID: keyID, context: admin) } == .invalidState)
+            #expect(await errorCode { try await second.enableKey(keyID: keyID, context: admin) } == .keyDestroyed)
+            #expect(await errorCode { try await first.cancelKeyDeletion(keyID: keyID, context: admin) } == .invalidState)
             #expect(try await fixture.store.key(#require(KeyID(string: keyID)))?.metadata.keyState == .destroyed)
         }
     }
@@ -111,8 +111,8 @@ import Testing
                     let alicesPolicy = Self.policy(allowing: [alice.principal])
                     let bobsPolicy = Self.policy(allowing: [bob.principal])
                     let (alice, bob) = (alice, bob)
-                    async let byAlice = code { try await fixture.service.putKeyPolicy(keyID: keyID, policy: alicesPolicy, context: alice) }
-                    async let byBob = code { try await second.putKeyPolicy(keyID: keyID, policy: bobsPolicy, context: bob) }
+                    async let byAlice = errorCode { try await fixture.service.putKeyPolicy(keyID: keyID, policy: alicesPolicy, context: alice) }
+                    async let byBob = errorCode { try await second.putKeyPolicy(keyID: keyID, policy: bobsPolicy, context: bob) }
                     let (aliceResult, bobResult) = await (byAlice, byBob)
                     let stored = try await fixture.store.key(#require(KeyID(string: keyID)))?.policy
                     // Exactly one wins; the other is decided again under the winner's policy.
@@ -141,8 +141,8 @@ import Testing
                     let name = "alias/race-\(round)"
                     try await fixture.service.createAlias(name: name, targetKeyID: alicesFirst, context: admin)
                     let (admin, alice) = (admin, alice)
-                    async let byAdmin = code { try await second.updateAlias(name: name, targetKeyID: adminsKey, context: admin) }
-                    async let byAlice = code { try await fixture.service.updateAlias(name: name, targetKeyID: alicesSecond, context: alice) }
+                    async let byAdmin = errorCode { try await second.updateAlias(name: name, targetKeyID: adminsKey, context: admin) }
+                    async let byAlice = errorCode { try await fixture.service.updateAlias(name: name, targetKeyID: alicesSecond, context: alice) }
                     let (adminResult, aliceResult) = await (byAdmin, byAlice)
                     #expect(adminResult == nil, "round \(round)")
                     let target = try await fixture.store.alias(named: name)?.targetKeyID.description
@@ -153,17 +153,5 @@ import Testing
                 }
             }
         }
-    }
-}
-
-/// The code of the error `body` throws; `nil` when it succeeds.
-private func code(_ body: () async throws -> some Any) async -> KMSError.Code? {
-    do {
-        _ = try await body()
-        return nil
-    } catch let error as KMSError {
-        return error.code
-    } catch {
-        return .internalFailure
     }
 }
