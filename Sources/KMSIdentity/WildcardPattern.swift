@@ -1,21 +1,25 @@
 /// A glob pattern where `*` stands for any run of characters (also none, also `/`) and
-/// `?` for exactly one character; every other character stands for itself.
+/// `?` for exactly one Unicode scalar; every other scalar stands for itself.
+///
+/// Names are compared scalar by scalar, which is byte for byte in UTF-8: no Unicode
+/// normalization, so `café` written with a combining accent does not match `café` written
+/// with `é` (as policies compare principals).
 ///
 /// Matching is linear in practice: it backtracks only to the most recent `*`, so a
 /// pattern with many stars cannot make it take exponential time.
 struct WildcardPattern: Sendable, Equatable {
-    private let characters: [Character]
+    private let characters: [Unicode.Scalar]
     private let caseInsensitive: Bool
 
     /// Compiles `pattern`; with `caseInsensitive`, both sides are lower-cased before matching.
     init(_ pattern: String, caseInsensitive: Bool = false) {
-        self.characters = Array(caseInsensitive ? pattern.lowercased() : pattern)
+        self.characters = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         self.caseInsensitive = caseInsensitive
     }
 
     /// Whether the whole of `text` matches the pattern.
     func matches(_ text: String) -> Bool {
-        let text = Array(caseInsensitive ? text.lowercased() : text)
+        let text = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
         var p = 0
         var t = 0
         // Where the last `*` was in the pattern, and where in the text it started matching.

@@ -201,4 +201,14 @@ struct IdentityRuleConfigTests {
         }
         #expect(error?.code == .validation)
     }
+
+    @Test("subject rules compare names byte for byte: an NFC pattern does not match an NFD subject")
+    func subjectRulesDoNotNormalize() throws {
+        let nfd = "cafe\u{301}"
+        let certificate = try TestCertificates.client(commonName: nfd)
+        let nfcRule = try IdentityRule(.subject("CN=caf\u{E9}"), principal: "nfc")
+        let nfdRule = try IdentityRule(.subject("CN=\(nfd)"), principal: "nfd")
+        #expect(try IdentityResolver(rules: [nfcRule, nfdRule]).resolve(certificate).principal == Principal("nfd"))
+        #expect(try IdentityResolver(rules: [nfcRule]).resolve(certificate).principal == Principal("CN=\(nfd)"))
+    }
 }
