@@ -25,6 +25,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/vapor/sqlite-nio", from: "1.13.2"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
@@ -72,16 +73,30 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
-        // The key store protocol and its SQLite implementation.
+        // The key store protocol and the types it stores; no I/O.
+        .target(name: "KMSStorage", dependencies: ["KMSCore"], swiftSettings: strictSettings),
+        // The embedded key store: one SQLite file (kmsd dev, single-node kmsd serve).
         .target(
-            name: "KMSStorage",
+            name: "KMSStorageSQLite",
             dependencies: [
-                "KMSCore",
+                "KMSCore", "KMSStorage",
                 .product(name: "SQLiteNIO", package: "sqlite-nio"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strictSettings
         ),
+        // The shared key store: several kmsd nodes on one PostgreSQL database.
+        .target(
+            name: "KMSStoragePostgres",
+            dependencies: [
+                "KMSCore", "KMSStorage",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test support: the conformance checks every KeyStore backend passes, unchanged.
+        .target(name: "KMSStorageConformance", dependencies: ["KMSCore", "KMSStorage"], swiftSettings: strictSettings),
         // The operations: authorize → store → crypto. Transport-agnostic.
         .target(
             name: "KMSService",
@@ -105,7 +120,7 @@ let package = Package(
             name: "KMSServer",
             dependencies: [
                 "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
-                "KMSDevPKI", "KMSAudit",
+                "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -191,8 +206,26 @@ let package = Package(
         ),
         .testTarget(name: "KMSStorageTests", dependencies: ["KMSStorage", "KMSCore"], swiftSettings: strictSettings),
         .testTarget(
+            name: "KMSStorageSQLiteTests",
+            dependencies: [
+                "KMSStorageSQLite", "KMSStorage", "KMSStorageConformance", "KMSCore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SQLiteNIO", package: "sqlite-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
+            name: "KMSStoragePostgresTests",
+            dependencies: [
+                "KMSStoragePostgres", "KMSStorage", "KMSStorageConformance", "KMSCore", "KMSDevPKI",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        .testTarget(
             name: "KMSServiceTests",
-            dependencies: ["KMSService", "KMSStorage", "KMSCrypto", "KMSPolicy", "KMSCore"],
+            dependencies: ["KMSService", "KMSStorage", "KMSStorageSQLite", "KMSCrypto", "KMSPolicy", "KMSCore", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
         .testTarget(
@@ -204,6 +237,7 @@ let package = Package(
             name: "KMSServerTests",
             dependencies: [
                 "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto", "KMSAudit", "KMSStorage",
+                "KMSStorageSQLite", "KMSService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

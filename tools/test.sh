@@ -2,10 +2,23 @@
 # The whole test suite: every Swift test (unit, service and end-to-end over mutual TLS),
 # then the Python interop tests, which drive the built kmsd and kmsctl binaries.
 # Installs its Python packages itself (PyPI). Builds the debug configuration once.
+# The Swift tests run against a real PostgreSQL: a throwaway cluster started here by
+# tools/postgres-test-cluster.sh (which installs PostgreSQL from Debian's packages when it
+# is missing), reached through KMS_TEST_POSTGRES_URL, and stopped and removed on exit, even
+# when tests fail.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore -r tools/interop/requirements.txt
+
+pg_cluster="$PWD/tools/postgres-test-cluster.sh"
+pg_dir="$(mktemp -d /tmp/kms-pg.XXXXXX)"
+stop_postgres() { "$pg_cluster" stop "$pg_dir" || true; rm -rf "$pg_dir"; }
+trap stop_postgres EXIT
+KMS_TEST_POSTGRES_URL="$("$pg_cluster" start "$pg_dir")"
+# The PostgreSQL suites must run, not skip, in this command.
+KMS_REQUIRE_POSTGRES=1
+export KMS_TEST_POSTGRES_URL KMS_REQUIRE_POSTGRES
 
 swift build --build-tests
 swift test --skip-build

@@ -19,7 +19,7 @@ import Logging
 /// `run()` serves and runs the jobs until `beginGracefulShutdown()`.
 public final class KMSServer: Sendable {
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
-    private let store: SQLiteKeyStore
+    private let store: any KeyStore
     private let dataDirectoryLock: DataDirectoryLock
     private let service: KeyManagementService
     private let auditLog: AuditLog
@@ -60,16 +60,16 @@ public final class KMSServer: Sendable {
             attributes: [.posixPermissions: 0o700]
         )
         let lock = try DataDirectoryLock.acquire(dataDirectory: configuration.dataDirectory)
-        let store: SQLiteKeyStore
+        let store: any KeyStore
         do {
-            store = try await SQLiteKeyStore.open(path: configuration.databasePath, logger: logger)
+            store = try await ConfiguredKeyStore.open(configuration, logger: logger)
         } catch {
             lock.release()
             throw error
         }
         let rootKey: RootKey
         do {
-            rootKey = try await Self.rootKey(for: store, configuration: configuration)
+            rootKey = try await ConfiguredKeyStore.rootKey(for: store, configuration: configuration)
         } catch {
             try? await store.close()
             lock.release()
@@ -210,28 +210,6 @@ public final class KMSServer: Sendable {
     /// Stops accepting new RPCs and lets running ones finish.
     public func beginGracefulShutdown() {
         grpcServer.beginGracefulShutdown()
-    }
-
-    /// Loads the root key and checks it against the database, creating both on first start.
-    private static func rootKey(for store: SQLiteKeyStore, configuration: ServerConfiguration) async throws -> RootKey {
-        let path = configuration.rootKeyFile
-        let verifier = try await store.rootKeyVerifier()
-        switch (try RootKeyFile.load(path: path), verifier) {
-        case (let key?, let verifier?):
-            guard key.verifies(verifier) else {
-                throw StartupError("the root key in \(path) is not the one that protects \(configuration.databasePath); refusing to start")
-            }
-            return key
-        case (let key?, nil):
-            try await store.setRootKeyVerifier(key.makeVerifier())
-            return key
-        case (nil, _?):
-            throw StartupError("the root key file \(path) is missing, but \(configuration.databasePath) was created with a root key; restore the file (or set root_key_file)")
-        case (nil, nil):
-            let key = try RootKeyFile.create(path: path)
-            try await store.setRootKeyVerifier(key.makeVerifier())
-            return key
-        }
     }
 }
 

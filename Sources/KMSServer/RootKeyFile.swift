@@ -6,7 +6,7 @@ import KMSCrypto
 ///
 /// Production keeps this file on another volume than `data_dir` (see docs/CONFIGURATION.md):
 /// a copy of the database alone then reveals no key material.
-enum RootKeyFile {
+public enum RootKeyFile {
     /// Reads the root key; `nil` when the file does not exist.
     ///
     /// - Throws: `StartupError` when the file is readable or writable by its group or
@@ -43,6 +43,14 @@ enum RootKeyFile {
                 "the root key file \(path) has mode \(mode); it must be readable by its owner only: chmod 600 \(path)"
             )
         }
+    }
+
+    /// Writes a new random root key file (mode 0600) for `kmsd root-key generate`: the file
+    /// every node of a cluster is given. Never overwrites an existing file.
+    ///
+    /// - Throws: `StartupError` when the file exists or cannot be written.
+    public static func generate(path: String) throws {
+        _ = try create(path: path)
     }
 
     /// Creates a new random root key file, never overwriting an existing one.

@@ -29,7 +29,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -39,6 +39,7 @@ extension ServerConfiguration {
             privateKey: path(try tlsMapping.required("private_key", in: "tls").string(at: "tls.private_key")),
             clientCA: path(try tlsMapping.required("client_ca", in: "tls").string(at: "tls.client_ca"))
         )
+        let storage = try top["storage"].map { try storageSettings($0, path: path) } ?? .sqlite
         return ServerConfiguration(
             listen: try listenAddress(top.required("listen", in: "configuration").string(at: "listen")),
             dataDirectory: path(try top.required("data_dir", in: "configuration").string(at: "data_dir")),
@@ -47,7 +48,9 @@ extension ServerConfiguration {
             identityRules: try top["identity"].map(identityRules) ?? [],
             serverPolicy: try top["server_policy"].map(serverPolicy),
             jobs: try top["jobs"].map(jobs) ?? Jobs(),
-            audit: try top["audit"].map { try audit($0, path: path) } ?? Audit()
+            audit: try top["audit"].map { try audit($0, path: path) } ?? Audit(),
+            storage: storage,
+            cluster: try clusterSettings(top["cluster"], storage: storage)
         )
     }
 

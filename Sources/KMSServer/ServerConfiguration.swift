@@ -65,6 +65,10 @@ public struct ServerConfiguration: Sendable {
     public var jobs: Jobs
     /// The audit trail's settings.
     public var audit: Audit
+    /// Where keys are stored: SQLite in `data_dir` (default) or a shared PostgreSQL database.
+    public var storage: StorageConfiguration
+    /// This node's part in a cluster on a shared database.
+    public var cluster: ClusterConfiguration
 
     public init(
         listen: HostPort,
@@ -74,7 +78,9 @@ public struct ServerConfiguration: Sendable {
         identityRules: [IdentityRule] = [],
         serverPolicy: String? = nil,
         jobs: Jobs = Jobs(),
-        audit: Audit = Audit()
+        audit: Audit = Audit(),
+        storage: StorageConfiguration = .sqlite,
+        cluster: ClusterConfiguration = ClusterConfiguration()
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -84,6 +90,8 @@ public struct ServerConfiguration: Sendable {
         self.serverPolicy = serverPolicy
         self.jobs = jobs
         self.audit = audit
+        self.storage = storage
+        self.cluster = cluster
     }
 
     /// The SQLite database file inside the data directory.

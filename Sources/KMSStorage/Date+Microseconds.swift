@@ -14,7 +14,7 @@ extension Date {
 
     /// The date as whole microseconds since 1970-01-01T00:00:00Z, or `nil` when it is not
     /// finite or out of range.
-    var microsecondsSince1970: Int64? {
+    package var microsecondsSince1970: Int64? {
         let micros = (timeIntervalSinceReferenceDate * 1e6).rounded()
         guard let sinceReference = Int64(exactly: micros) else { return nil }
         return sinceReference.addingReportingOverflow(referenceDateMicrosecondsSince1970).overflow
@@ -23,7 +23,7 @@ extension Date {
 
     /// The date that many microseconds after 1970-01-01T00:00:00Z, or `nil` when out of
     /// range; the inverse of `microsecondsSince1970` for rounded dates.
-    init?(microsecondsSince1970 micros: Int64) {
+    package init?(microsecondsSince1970 micros: Int64) {
         let sinceReference = micros.subtractingReportingOverflow(referenceDateMicrosecondsSince1970)
         guard !sinceReference.overflow else { return nil }
         self.init(timeIntervalSinceReferenceDate: Double(sinceReference.partialValue) / 1e6)

@@ -4,6 +4,7 @@ import KMSCore
 import KMSCrypto
 import KMSProto
 import KMSStorage
+import KMSStorageSQLite
 import Logging
 import Testing
 

@@ -7,6 +7,7 @@ import KMSProto
 @testable import KMSServer
 import KMSService
 import KMSStorage
+import KMSStorageSQLite
 import Logging
 import Testing
 

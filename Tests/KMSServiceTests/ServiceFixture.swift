@@ -4,6 +4,7 @@ import KMSCrypto
 import KMSPolicy
 import KMSService
 import KMSStorage
+import KMSStorageSQLite
 import Logging
 
 /// A `KeyManagementService` over a real SQLite file in a fresh temporary directory.

@@ -3,6 +3,7 @@ import KMSCore
 import KMSPolicy
 import KMSService
 import KMSStorage
+import KMSStorageSQLite
 import Logging
 import Testing
 

@@ -3,17 +3,17 @@ import KMSCore
 import KMSStorage
 
 /// Builders for keys and versions used across the key store tests.
-enum TestKeys {
+package enum TestKeys {
     /// A date on the microsecond grid, so it is stored and read back exactly.
-    static let creationDate = Date(timeIntervalSinceReferenceDate: 790_000_000.123456)
+    package static let creationDate = Date(timeIntervalSinceReferenceDate: 790_000_000.123456)
 
-    static let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":"spiffe://test/owner","Action":"kms:*","Resource":"*"}]}"#
+    package static let policy = #"{"Version":"2012-10-17","Statement":[{"Sid":"Owner","Effect":"Allow","Principal":"spiffe://test/owner","Action":"kms:*","Resource":"*"}]}"#
 
     /// One day, in seconds.
-    static let day: TimeInterval = 86_400
+    package static let day: TimeInterval = 86_400
 
     /// A key with version 1 and its wrapped version, with random wrapped material unless given.
-    static func make(
+    package static func make(
         id: KeyID = .random(),
         description: String = "test key",
         state: KeyState = .enabled,
@@ -42,7 +42,7 @@ enum TestKeys {
 
     /// A later version of a key, created `number` days after the key, with random wrapped
     /// material unless given.
-    static func version(
+    package static func version(
         _ number: KeyVersion,
         of id: KeyID,
         rotationType: RotationType = .onDemand,
@@ -57,11 +57,11 @@ enum TestKeys {
     }
 
     /// A rotation schedule whose next rotation is `days` days after the key's creation date.
-    static func schedule(period: Int = 365, nextInDays days: Double) -> RotationSchedule {
+    package static func schedule(period: Int = 365, nextInDays days: Double) -> RotationSchedule {
         RotationSchedule(periodInDays: period, nextRotationDate: creationDate.addingTimeInterval(days * day))
     }
 
-    static func randomBytes(_ count: Int) -> [UInt8] {
+    package static func randomBytes(_ count: Int) -> [UInt8] {
         (0..<count).map { _ in UInt8.random(in: .min ... .max) }
     }
 }

@@ -12,9 +12,9 @@ import Testing
 ///     try await KeyStoreConformance.run(check, fixture: MyFixture())
 /// }
 /// ```
-enum KeyStoreConformance {
+package enum KeyStoreConformance {
     /// One behaviour of the key store contract.
-    enum Check: String, CaseIterable, Sendable {
+    package enum Check: String, CaseIterable, Sendable {
         case roundTripsEveryField
         case keepsDatesToTheMicrosecond
         case paginatesInKeyIDOrder
@@ -58,7 +58,7 @@ enum KeyStoreConformance {
     }
 
     /// Runs `check` on stores opened from `fixture`, closing every store it opens.
-    static func run(_ check: Check, fixture: some KeyStoreFixture) async throws {
+    package static func run(_ check: Check, fixture: some KeyStoreFixture) async throws {
         if check == .persistsAcrossReopen {
             try await persistsAcrossReopen(fixture)
             return

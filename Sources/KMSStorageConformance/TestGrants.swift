@@ -2,13 +2,13 @@ import Foundation
 import KMSCore
 
 /// Builders for grants used across the key store tests.
-enum TestGrants {
-    static let grantee = Principal("spiffe://test/ns/payments/sa/api")
-    static let retiring = Principal("spiffe://test/ns/payments/sa/retirer")
-    static let issuer = Principal("spiffe://test/owner")
+package enum TestGrants {
+    package static let grantee = Principal("spiffe://test/ns/payments/sa/api")
+    package static let retiring = Principal("spiffe://test/ns/payments/sa/retirer")
+    package static let issuer = Principal("spiffe://test/owner")
 
     /// A grant on `keyID` with a random 64-hex-character id and a random token unless given.
-    static func make(
+    package static func make(
         on keyID: KeyID,
         id: String = randomID(),
         name: String? = nil,
@@ -26,12 +26,12 @@ enum TestGrants {
     }
 
     /// 64 random lower-case hexadecimal characters, as the service makes grant ids.
-    static func randomID() -> String {
+    package static func randomID() -> String {
         TestKeys.randomBytes(32).map { String(format: "%02x", $0) }.joined()
     }
 
     /// A random base64url token.
-    static func randomToken() -> String {
+    package static func randomToken() -> String {
         Data(TestKeys.randomBytes(48)).base64EncodedString()
             .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
     }

@@ -1,4 +1,5 @@
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 /// The key store's database schema and the forward migrations that build it.

@@ -1,4 +1,5 @@
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
@@ -6,11 +7,7 @@ extension SQLiteKeyStore {
         let binds = try GrantRows.binds(grant)
         let keyBind = SQLiteData.text(grant.keyID.description)
         try await connection.withTransaction("create a grant") { session async throws(KMSError) in
-            switch try await session.keyState(grant.keyID) {
-            case .enabled, .disabled: break
-            case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(grant.keyID) is pending deletion")
-            case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(grant.keyID) was destroyed")
-            }
+            try KeyStateRules.checkGrantable(grant.keyID, try await session.keyState(grant.keyID))
             guard try await session.query("SELECT 1 FROM grants WHERE grant_id = ?", [.text(grant.grantID)]).isEmpty else {
                 throw KMSError(.alreadyExists, "a grant with id \(grant.grantID) already exists")
             }
@@ -55,7 +52,7 @@ extension SQLiteKeyStore {
     public func listGrants(
         keyID: KeyID, grantID: String?, grantee: Principal?, after: String?, limit: Int
     ) async throws(KMSError) -> [Grant] {
-        try Self.requireListLimit(limit)
+        try StoreArguments.checkListLimit(limit)
         // Every grant id sorts after the empty string, so no cursor means "from the first grant".
         let binds: [SQLiteData] = [
             .text(keyID.description), .text(after ?? ""), .integer(SQLiteInt64(limit)),
@@ -65,7 +62,7 @@ extension SQLiteKeyStore {
     }
 
     public func listRetirableGrants(retiringPrincipal: Principal, after: String?, limit: Int) async throws(KMSError) -> [Grant] {
-        try Self.requireListLimit(limit)
+        try StoreArguments.checkListLimit(limit)
         let binds: [SQLiteData] = [.text(retiringPrincipal.name), .text(after ?? ""), .integer(SQLiteInt64(limit))]
         return try await readGrants("list retirable grants", GrantRows.selectRetirablePage, binds)
     }
@@ -75,15 +72,6 @@ extension SQLiteKeyStore {
     private func readGrants(_ operation: String, _ sql: String, _ binds: [SQLiteData]) async throws(KMSError) -> [Grant] {
         try await connection.withSession(operation) { session async throws(KMSError) in
             try await session.query(sql, binds).map { (row) throws(KMSError) in try GrantRows.decode(row) }
-        }
-    }
-
-    /// Checks the `limit` of a list call.
-    ///
-    /// - Throws: `KMSError` `.validation` when `limit` is less than 1.
-    private static func requireListLimit(_ limit: Int) throws(KMSError) {
-        guard limit >= 1 else {
-            throw KMSError(.validation, "the list limit is \(limit); it must be at least 1")
         }
     }
 }

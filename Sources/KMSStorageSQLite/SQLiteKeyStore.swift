@@ -1,5 +1,6 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import Logging
 import SQLiteNIO
 
@@ -73,15 +74,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     public func createKey(_ key: StoredKey, firstVersion: WrappedKeyVersion) async throws(KMSError) {
         let metadata = key.metadata
-        guard firstVersion.keyID == metadata.keyID else {
-            throw KMSError(.validation, "the first version belongs to key \(firstVersion.keyID), not \(metadata.keyID)")
-        }
-        guard firstVersion.version == metadata.currentVersion else {
-            throw KMSError(
-                .validation,
-                "the first version is \(firstVersion.version) but the key's current version is \(metadata.currentVersion)"
-            )
-        }
+        try StoreArguments.checkFirstVersion(firstVersion, of: key)
         let keyRow = try Self.keyRowBinds(key)
         let versionRow = try Self.versionRowBinds(firstVersion)
         let tagRows = try Self.tagRowBinds(metadata.keyID, key.tags)
@@ -113,9 +106,7 @@ public final class SQLiteKeyStore: KeyStore {
     }
 
     public func listKeys(after: KeyID?, limit: Int) async throws(KMSError) -> [StoredKey] {
-        guard limit >= 1 else {
-            throw KMSError(.validation, "the list limit is \(limit); it must be at least 1")
-        }
+        try StoreArguments.checkListLimit(limit)
         // Every key id sorts after the empty string, so no cursor means "from the first key".
         let cursor = after?.description ?? ""
         return try await connection.withSession("list keys") { session async throws(KMSError) in
@@ -149,12 +140,7 @@ public final class SQLiteKeyStore: KeyStore {
     public func setKeyEnabled(_ id: KeyID, enabled: Bool) async throws(KMSError) -> Bool {
         let target: KeyState = enabled ? .enabled : .disabled
         return try await connection.withTransaction("enable or disable a key") { session async throws(KMSError) -> Bool in
-            switch try await session.keyState(id) {
-            case target: return false
-            case .pendingDeletion: throw KMSError(.keyPendingDeletion, "key \(id) is pending deletion")
-            case .destroyed: throw KMSError(.keyDestroyed, "the material of key \(id) was destroyed")
-            case .enabled, .disabled: break
-            }
+            guard try KeyStateRules.enabledChange(of: id, from: try await session.keyState(id), enabled: enabled) else { return false }
             try await session.execute(
                 "UPDATE keys SET key_state = ? WHERE key_id = ?", [.text(target.rawValue), .text(id.description)]
             )
@@ -255,10 +241,7 @@ public final class SQLiteKeyStore: KeyStore {
     /// - Throws: `KMSError` `.validation` when the period is less than 1 day or the date is out of range.
     static func rotationBinds(_ schedule: RotationSchedule?) throws(KMSError) -> [SQLiteData] {
         guard let schedule else { return [.null, .null] }
-        guard schedule.periodInDays >= 1, let days = SQLiteInt64(exactly: schedule.periodInDays) else {
-            throw KMSError(.validation, "the rotation period is \(schedule.periodInDays) days; it must be at least 1")
-        }
-        return [.integer(days), try date(schedule.nextRotationDate, field: "next rotation date")]
+        return [.integer(SQLiteInt64(try StoreArguments.rotationPeriod(schedule))), try date(schedule.nextRotationDate, field: "next rotation date")]
     }
 
     /// Inserts a tag, or replaces the value of the key's tag with that tag key.
@@ -288,9 +271,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     /// Binds text that SQLite can give back unchanged: it reads text up to the first NUL.
     static func text(_ value: String, field: String) throws(KMSError) -> SQLiteData {
-        guard !value.utf8.contains(0) else {
-            throw KMSError(.validation, "the \(field) contains a NUL character")
-        }
+        try StoreArguments.checkText(value, field: field)
         return .text(value)
     }
 
@@ -298,10 +279,7 @@ public final class SQLiteKeyStore: KeyStore {
     ///
     /// - Throws: `KMSError` `.validation` when the date is not finite or out of range.
     static func date(_ value: Date, field: String) throws(KMSError) -> SQLiteData {
-        guard let micros = value.microsecondsSince1970 else {
-            throw KMSError(.validation, "the \(field) is out of range")
-        }
-        return .integer(SQLiteInt64(micros))
+        .integer(SQLiteInt64(try StoreArguments.microseconds(value, field: field)))
     }
 
     /// Binds a date as `date(_:field:)` does, or NULL for `nil`.

@@ -1,4 +1,5 @@
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
@@ -50,9 +51,7 @@ extension SQLiteKeyStore {
     }
 
     public func listAliases(targetKeyID: KeyID?, after name: String?, limit: Int) async throws(KMSError) -> [StoredAlias] {
-        guard limit >= 1 else {
-            throw KMSError(.validation, "the list limit is \(limit); it must be at least 1")
-        }
+        try StoreArguments.checkListLimit(limit)
         // Every alias name sorts after the empty string, so no cursor means "from the first alias".
         var binds: [SQLiteData] = [.text(name ?? ""), .integer(SQLiteInt64(limit))]
         let sql: String

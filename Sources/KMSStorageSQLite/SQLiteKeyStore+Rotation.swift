@@ -1,5 +1,6 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
@@ -7,9 +8,7 @@ extension SQLiteKeyStore {
         let scheduleBinds = try Self.rotationBinds(schedule)
         try await connection.withTransaction("set a key's rotation schedule") { session async throws(KMSError) in
             let state = try await session.keyState(id)
-            guard schedule == nil || state == .enabled || state == .disabled else {
-                throw KMSError(.invalidState, "key \(id) is \(state.rawValue); its rotation cannot be enabled")
-            }
+            try KeyStateRules.checkRotationSchedule(id, state, schedule)
             try await session.execute(
                 "UPDATE keys SET rotation_period_days = ?, next_rotation_date = ? WHERE key_id = ?",
                 scheduleBinds + [.text(id.description)]
@@ -21,15 +20,7 @@ extension SQLiteKeyStore {
         _ newVersion: WrappedKeyVersion, expectedCurrent: KeyVersion, dueBy: Date?, nextSchedule: RotationSchedule?
     ) async throws(KMSError) -> Bool {
         let id = newVersion.keyID
-        guard expectedCurrent < KeyVersion.max, newVersion.version == expectedCurrent + 1 else {
-            throw KMSError(
-                .validation,
-                "the new version of key \(id) is \(newVersion.version); it must follow the current version \(expectedCurrent)"
-            )
-        }
-        guard newVersion.isEnabled else {
-            throw KMSError(.validation, "the new version of key \(id) is disabled; a key's current version must be enabled")
-        }
+        try StoreArguments.checkNewVersion(newVersion, expectedCurrent: expectedCurrent)
         let versionRow = try Self.versionRowBinds(newVersion)
         let scheduleBinds = try Self.rotationBinds(nextSchedule)
         let dueByBind: SQLiteData = if let dueBy { try Self.date(dueBy, field: "due date") } else { .null }

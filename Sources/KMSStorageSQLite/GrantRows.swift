@@ -1,11 +1,11 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 /// The queries that read and write grants, the binds of a grant row and the decoding of rows.
 ///
-/// Operations are stored as a JSON array of their action raw values (`"kms:Decrypt"`), in the
-/// grant's order; each constraint map as a JSON object with sorted keys (`{}` for no limit).
+/// Operations and constraints are stored as `GrantJSON` writes them.
 enum GrantRows {
     /// The columns of `grants` that a grant is made of, in the order of `insert`'s binds.
     private static let columns = """
@@ -60,9 +60,9 @@ enum GrantRows {
                 try SQLiteKeyStore.text(principal.name, field: "retiring principal")
             } ?? .null,
             try SQLiteKeyStore.text(grant.issuingPrincipal.name, field: "issuing principal"),
-            .text(try json(grant.operations.map(\.rawValue))),
-            .text(try json(grant.constraints.encryptionContextEquals)),
-            .text(try json(grant.constraints.encryptionContextSubset)),
+            .text(try GrantJSON.operations(grant)),
+            .text(try GrantJSON.constraint(grant.constraints.encryptionContextEquals)),
+            .text(try GrantJSON.constraint(grant.constraints.encryptionContextSubset)),
             try SQLiteKeyStore.text(grant.token, field: "grant token"),
         ]
     }
@@ -71,8 +71,7 @@ enum GrantRows {
     ///
     /// - Throws: `KMSError` `.internalFailure` when the row does not hold a valid grant.
     static func decode(_ row: SQLiteRow) throws(KMSError) -> Grant {
-        let operations = try decodeJSON([String].self, row, "operations")
-        return Grant(
+        Grant(
             grantID: try row.text("grant_id"),
             keyID: try row.keyID("key_id"),
             name: try row.optionalText("name"),
@@ -80,35 +79,12 @@ enum GrantRows {
             granteePrincipal: Principal(try row.text("grantee_principal")),
             retiringPrincipal: try row.optionalText("retiring_principal").map(Principal.init),
             issuingPrincipal: Principal(try row.text("issuing_principal")),
-            operations: try operations.map { (raw) throws(KMSError) in
-                guard let action = KMSAction(rawValue: raw) else { throw SQLiteRow.invalid("operations") }
-                return action
-            },
+            operations: try GrantJSON.decodeOperations(try row.text("operations"), column: "operations"),
             constraints: GrantConstraints(
-                encryptionContextEquals: try decodeJSON([String: String].self, row, "context_equals"),
-                encryptionContextSubset: try decodeJSON([String: String].self, row, "context_subset")
+                encryptionContextEquals: try GrantJSON.decodeConstraint(try row.text("context_equals"), column: "context_equals"),
+                encryptionContextSubset: try GrantJSON.decodeConstraint(try row.text("context_subset"), column: "context_subset")
             ),
             token: try row.text("token")
         )
-    }
-
-    /// The JSON text of `value`, with object keys sorted.
-    private static func json(_ value: some Encodable) throws(KMSError) -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        do {
-            return String(decoding: try encoder.encode(value), as: UTF8.self)
-        } catch {
-            throw KMSError(.internalFailure, "the key store could not encode a grant")
-        }
-    }
-
-    /// Reads the JSON text in `column` as a `T`.
-    private static func decodeJSON<T: Decodable>(_ type: T.Type, _ row: SQLiteRow, _ column: String) throws(KMSError) -> T {
-        do {
-            return try JSONDecoder().decode(type, from: Data(try row.text(column).utf8))
-        } catch {
-            throw SQLiteRow.invalid(column)
-        }
     }
 }

@@ -1,4 +1,5 @@
 import KMSCore
+import KMSStorage
 import Logging
 import SQLiteNIO
 import Synchronization

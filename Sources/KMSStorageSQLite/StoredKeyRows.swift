@@ -1,5 +1,6 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 /// The queries that read keys with their tags, and the decoding of their rows.

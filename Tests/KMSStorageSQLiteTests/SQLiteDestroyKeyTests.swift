@@ -1,6 +1,8 @@
 import Foundation
 import KMSCore
 import KMSStorage
+import KMSStorageSQLite
+import KMSStorageConformance
 import Logging
 import Testing
 

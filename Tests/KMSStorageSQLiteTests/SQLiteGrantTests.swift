@@ -1,6 +1,8 @@
 import Foundation
 import KMSCore
-@testable import KMSStorage
+@testable import KMSStorageSQLite
+import KMSStorage
+import KMSStorageConformance
 import Logging
 import Testing
 

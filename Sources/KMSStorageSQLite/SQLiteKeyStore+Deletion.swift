@@ -1,5 +1,6 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
@@ -7,12 +8,7 @@ extension SQLiteKeyStore {
         let dateBind = try Self.date(deletionDate, field: "deletion date")
         try await connection.withTransaction("schedule a key deletion") { session async throws(KMSError) in
             let state = try await session.keyState(id)
-            guard state == .enabled || state == .disabled else {
-                throw KMSError(
-                    .invalidState,
-                    "key \(id) is \(state.rawValue); only an enabled or disabled key can be scheduled for deletion"
-                )
-            }
+            try KeyStateRules.checkSchedulable(id, state)
             try await session.execute(
                 "UPDATE keys SET key_state = ?, deletion_date = ? WHERE key_id = ?",
                 [.text(KeyState.pendingDeletion.rawValue), dateBind, .text(id.description)]
@@ -23,9 +19,7 @@ extension SQLiteKeyStore {
     public func cancelDeletion(_ id: KeyID) async throws(KMSError) {
         try await connection.withTransaction("cancel a key deletion") { session async throws(KMSError) in
             let state = try await session.keyState(id)
-            guard state == .pendingDeletion else {
-                throw KMSError(.invalidState, "key \(id) is \(state.rawValue); only a key pending deletion can have its deletion cancelled")
-            }
+            try KeyStateRules.checkCancellable(id, state)
             try await session.execute(
                 "UPDATE keys SET key_state = ?, deletion_date = NULL WHERE key_id = ?",
                 [.text(KeyState.disabled.rawValue), .text(id.description)]

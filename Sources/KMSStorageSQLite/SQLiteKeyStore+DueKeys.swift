@@ -1,5 +1,6 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
@@ -28,9 +29,7 @@ extension SQLiteKeyStore {
     private func dueKeys(
         _ sql: String, state: KeyState, now: Date, limit: Int, operation: String
     ) async throws(KMSError) -> [KeyID] {
-        guard limit >= 1 else {
-            throw KMSError(.validation, "the list limit is \(limit); it must be at least 1")
-        }
+        try StoreArguments.checkListLimit(limit)
         let binds: [SQLiteData] = [
             .text(state.rawValue), try Self.date(now, field: "current time"), .integer(SQLiteInt64(limit)),
         ]

@@ -1,11 +1,10 @@
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteKeyStore {
     public func listVersions(_ id: KeyID, after: KeyVersion?, limit: Int) async throws(KMSError) -> [WrappedKeyVersion] {
-        guard limit >= 1 else {
-            throw KMSError(.validation, "the list limit is \(limit); it must be at least 1")
-        }
+        try StoreArguments.checkListLimit(limit)
         // Every version is at least 1, so no cursor means "from the first version".
         let binds: [SQLiteData] = [
             .text(id.description), .integer(SQLiteInt64(after ?? 0)), .integer(SQLiteInt64(limit)),
@@ -26,9 +25,7 @@ extension SQLiteKeyStore {
             guard let row = keyRow.first else {
                 throw KMSError.noKey(id)
             }
-            guard try row.enumValue(KeyState.self, "key_state") != .destroyed else {
-                throw KMSError(.keyDestroyed, "the material of key \(id) was destroyed")
-            }
+            try KeyStateRules.checkHasVersions(id, try row.enumValue(KeyState.self, "key_state"))
             let current = try row.version("current_version")
             let versionBinds: [SQLiteData] = [.text(id.description), .integer(SQLiteInt64(version))]
             guard try await !session.query("SELECT 1 FROM key_versions WHERE key_id = ?1 AND version = ?2", versionBinds).isEmpty else {

@@ -1,4 +1,5 @@
 import KMSCore
+import KMSStorage
 import SQLiteNIO
 
 extension SQLiteSession {
