@@ -3,6 +3,7 @@
 #
 # Usage: tools/postgres-test-cluster.sh start DIR
 #        tools/postgres-test-cluster.sh stop DIR
+#        tools/postgres-test-cluster.sh resume DIR
 #        tools/postgres-test-cluster.sh install
 #
 #   start DIR  installs PostgreSQL from Debian's packages when it is missing, creates a
@@ -13,6 +14,8 @@
 #              If the cluster in DIR is already running, only prints its URL; if DIR holds a
 #              stopped cluster, starts it again (on a new port).
 #   stop DIR   stops the cluster in DIR (fast shutdown); does nothing if it is not running.
+#   resume DIR starts a cluster that `stop` stopped again on the port of its saved URL, so
+#              clients configured with that URL reconnect (outage tests).
 #   install    installs PostgreSQL when it is missing and prints `psql --version`.
 #
 # Everything but the URL (and the version) goes to stderr. Use a fresh directory under /tmp:
@@ -33,7 +36,7 @@ role=kms
 password=kms-test-password
 database=kms
 
-usage() { sed -n '4,6p' "$0" | sed 's/^# //' >&2; exit 64; }
+usage() { sed -n '4,7p' "$0" | sed 's/^# //' >&2; exit 64; }
 die() { echo "postgres-test-cluster: $*" >&2; exit 1; }
 
 # The newest installed version's bin directory, or nothing.
@@ -177,8 +180,23 @@ cmd_stop() {
         || echo "postgres-test-cluster: pg_ctl stop failed; the server was probably not running"
 }
 
+cmd_resume() {
+    dir="$(cd "$dir" && pwd -P)"
+    [[ -s "$dir/url" ]] || die "no saved URL in $dir; use start"
+    bindir="$(find_bindir)"
+    local url port
+    url="$(cat "$dir/url")"
+    port="${url##*@127.0.0.1:}"; port="${port%%/*}"
+    cd /
+    as_server_user "$bindir/pg_ctl" -D "$dir/data" -l "$dir/postgres.log" -w \
+        -o "-p $port -k $dir/socket -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300" \
+        start >/dev/null 3>&- || die "pg_ctl start on port $port failed (log: $dir/postgres.log)"
+    echo "postgres-test-cluster: resumed the cluster in $dir on 127.0.0.1:$port"
+}
+
 case "${1:-}" in
     start) (($# == 2)) || usage; dir="$2"; cmd_start ;;
+    resume) (($# == 2)) || usage; dir="$2"; cmd_resume ;;
     stop) (($# == 2)) || usage; dir="$2"; cmd_stop ;;
     install) (($# == 1)) || usage; ensure_installed; "$bindir/psql" --version >&3 ;;
     *) usage ;;

@@ -18,7 +18,9 @@ trap stop_postgres EXIT
 KMS_TEST_POSTGRES_URL="$("$pg_cluster" start "$pg_dir")"
 # The PostgreSQL suites must run, not skip, in this command.
 KMS_REQUIRE_POSTGRES=1
-export KMS_TEST_POSTGRES_URL KMS_REQUIRE_POSTGRES
+# The multi-node tests stop and resume the cluster to test an outage.
+KMS_TEST_POSTGRES_DIR="$pg_dir"
+export KMS_TEST_POSTGRES_URL KMS_REQUIRE_POSTGRES KMS_TEST_POSTGRES_DIR
 
 swift build --build-tests
 swift test --skip-build

@@ -51,6 +51,10 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The audit log cannot be written, so the request was refused rather than run
         /// unrecorded; retry later.
         public static let auditUnavailable = Code("AUDIT_UNAVAILABLE")
+        /// The key store cannot be reached, or this node could not confirm within the
+        /// staleness bound that its caches are current, so it refuses rather than serve
+        /// what may be stale; retry (another node may answer).
+        public static let storeUnavailable = Code("STORE_UNAVAILABLE")
         /// The caller's client certificate names no valid identity (several SPIFFE IDs, a
         /// malformed SPIFFE ID or subjectAltName extension), so it has no principal.
         public static let invalidIdentity = Code("INVALID_IDENTITY")
@@ -62,7 +66,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .keyNotFound, .keyDisabled, .keyPendingDeletion, .invalidCiphertext, .incorrectKey,
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
-            .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .invalidIdentity,
+            .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .storeUnavailable, .invalidIdentity,
             .internalFailure,
         ]
     }

@@ -17,7 +17,7 @@ enum ErrorMapping {
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied
         case .limitExceeded: .resourceExhausted
-        case .auditUnavailable: .unavailable
+        case .auditUnavailable, .storeUnavailable: .unavailable
         case .invalidIdentity: .unauthenticated
         default: .internalError
         }

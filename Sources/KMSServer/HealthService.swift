@@ -1,18 +1,21 @@
 import GRPCCore
 import KMSAudit
 import KMSProto
+import KMSService
 
 /// The standard `grpc.health.v1.Health` service. The server as a whole ("") and
 /// `kms.v1.KeyManagementService` report SERVING while KMS calls can be served, and
 /// NOT_SERVING while the audit log cannot be written (calls then fail with
-/// `AUDIT_UNAVAILABLE`). A check while the log is failing probes it, so the status comes
-/// back by itself when writing works again, even with no KMS calls arriving.
+/// `AUDIT_UNAVAILABLE`) or while the node cannot confirm it is current with a shared key
+/// store (`STORE_UNAVAILABLE`). A check while the log is failing probes it, so the status
+/// comes back by itself when writing works again, even with no KMS calls arriving.
 struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
     static let servedNames: Set<String> = ["", "kms.v1.KeyManagementService"]
     /// How often `Watch` re-checks the status.
     static let watchInterval = Duration.seconds(1)
 
     let auditLog: AuditLog
+    let freshness: StoreFreshness
 
     func check(request: Grpc_Health_V1_HealthCheckRequest, context: ServerContext) async throws -> Grpc_Health_V1_HealthCheckResponse {
         guard Self.servedNames.contains(request.service) else {
@@ -43,8 +46,9 @@ struct HealthService: Grpc_Health_V1_Health.SimpleServiceProtocol {
         }
     }
 
-    /// Whether KMS calls can be served now: the audit log is writable.
+    /// Whether KMS calls can be served now: the store is current and the audit log is writable.
     private func currentStatus() async -> Bool {
+        guard freshness.isFresh else { return false }
         do {
             try await auditLog.ensureAvailable()
             return true

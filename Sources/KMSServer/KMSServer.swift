@@ -84,7 +84,10 @@ public final class KMSServer: Sendable {
             lock.release()
             throw StartupError("the audit log cannot be opened: \(error)")
         }
-        let service = KeyManagementService(store: store, rootKey: rootKey, serverPolicy: serverPolicy, clock: clock, logger: logger)
+        let service = KeyManagementService(
+            store: store, rootKey: rootKey, serverPolicy: serverPolicy, clock: clock,
+            maxStaleness: configuration.cluster.maxStaleness, logger: logger
+        )
         self.service = service
         let transport = HTTP2ServerTransport.Posix(
             address: .ipv4OrIPv6(configuration.listen),
@@ -101,7 +104,7 @@ public final class KMSServer: Sendable {
         )
         self.grpcServer = GRPCServer(
             transport: transport,
-            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService(auditLog: auditLog)],
+            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService(auditLog: auditLog, freshness: service.freshness)],
             interceptorPipeline: [
                 // Health checks need no principal (and are the benchmark's transport floor).
                 .apply(
@@ -127,8 +130,14 @@ public final class KMSServer: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runJobsPeriodically() }
+                if self.store.isShared {
+                    // Read the change feed four times per staleness bound, so one slow or
+                    // failed read does not yet make the node refuse calls.
+                    let interval = (self.service.freshness.maxStaleness ?? .seconds(1)) / 4
+                    group.addTask { await self.service.followChanges(every: interval) }
+                }
                 group.addTask { try await self.grpcServer.serve() }
-                // The job loop only ends when cancelled, so the first task to finish is the server.
+                // The job and feed loops only end when cancelled, so the first task to finish is the server.
                 defer { group.cancelAll() }
                 try await group.next()
             }

@@ -24,19 +24,25 @@ public final class KeyManagementService: Sendable {
     let aliasCache = AliasCache()
     let clock: @Sendable () -> Date
     let logger: Logger
+    /// Whether this node's caches are known current; checked before serving from them.
+    public let freshness: StoreFreshness
 
     /// - Parameters:
     ///   - store: Where keys live, with material wrapped under `rootKey`.
     ///   - rootKey: The key that wraps every key version's material.
     ///   - serverPolicy: The server-wide policy; `nil` allows nothing server-wide.
     ///   - clock: The current time; tests inject their own.
+    ///   - maxStaleness: For a shared store, how long a change made through another node may
+    ///     take to be in force here; `followChanges(every:)` must run to keep the node fresh.
     public init(
         store: any KeyStore,
         rootKey: RootKey,
         serverPolicy: CompiledPolicy?,
         clock: @escaping @Sendable () -> Date = { Date() },
+        maxStaleness: Duration = .seconds(1),
         logger: Logger = Logger(label: "kms.service")
     ) {
+        self.freshness = StoreFreshness(maxStaleness: store.isShared ? maxStaleness : nil)
         self.store = store
         self.rootKey = rootKey
         self.serverPolicy = serverPolicy
@@ -45,11 +51,16 @@ public final class KeyManagementService: Sendable {
     }
 
     /// Runs a storage call, turning unexpected failures into `.internalFailure`
-    /// (logged here, never shown to the caller).
+    /// (logged here, never shown to the caller), or `.storeUnavailable` while this node
+    /// cannot confirm it is current with a shared store (the database is unreachable).
     func storage<T>(_ operation: String, _ body: () async throws -> T) async throws(KMSError) -> T {
         do {
             return try await body()
         } catch let error as KMSError {
+            if error.code == .internalFailure, !freshness.isFresh {
+                logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
+                throw KMSError(.storeUnavailable, "the key store cannot be reached; retry")
+            }
             throw error
         } catch {
             logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
@@ -89,6 +100,7 @@ public final class KeyManagementService: Sendable {
     ///
     /// - Throws: `.keyNotFound` when no key has that id.
     func loadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
+        try freshness.requireFresh()
         if let cached = cache.get(id) { return cached }
         let token = cache.readToken()
         guard let stored = try await storage("load key", { try await store.key(id) }) else {

@@ -24,6 +24,7 @@ extension KeyManagementService {
             return KeyReference(id: id, alias: nil)
         }
         try AliasName.checkSyntax(raw, field: field)
+        try freshness.requireFresh()
         if let cached = aliasCache.get(raw) { return KeyReference(id: cached, alias: raw) }
         let token = aliasCache.readToken()
         guard let stored = try await storage("resolve alias", { try await store.alias(named: raw) }) else {

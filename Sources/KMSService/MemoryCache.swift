@@ -52,6 +52,14 @@ final class MemoryCache<Key: Hashable & Sendable, Value: Sendable>: Sendable {
         }
     }
 
+    /// Drops every entry and makes reads in progress not cache what they read.
+    func invalidateAll() {
+        state.withLock { state in
+            state.entries.removeAll()
+            state.generation &+= 1
+        }
+    }
+
     /// Drops an entry (if cached) and makes reads in progress not cache what they read.
     func invalidate(_ key: Key) {
         state.withLock { state in

@@ -327,6 +327,27 @@ public protocol KeyStore: Sendable {
     ///   empty, `.internalFailure` when the database fails.
     func setRootKeyVerifier(_ verifier: [UInt8]) async throws(KMSError)
 
+    /// Whether other processes may change this store: then each node must follow
+    /// `changes(after:limit:)` to keep its caches current. `false` for a store that one
+    /// process owns (the embedded SQLite file, locked to one `kmsd`).
+    var isShared: Bool { get }
+
+    /// The sequence number of the newest change in the change feed (0 when there is none
+    /// yet): where a node that starts following the feed begins.
+    ///
+    /// - Throws: `KMSError` `.internalFailure` when the database fails.
+    func latestChangeSequence() async throws(KMSError) -> Int64
+
+    /// Reads the changes committed after `sequence`, in commit order: every committed write
+    /// that changes a key, its versions, policy, tags, grants or an alias appears here once it
+    /// is visible to reads, and never before a change that committed earlier. A store that
+    /// is not shared has no feed and returns nothing.
+    ///
+    /// - Parameter limit: The most changes to return; at least 1.
+    /// - Throws: `KMSError` `.validation` when `limit` is less than 1, `.internalFailure`
+    ///   when the database fails.
+    func changes(after sequence: Int64, limit: Int) async throws(KMSError) -> [StoreChange]
+
     /// Closes the store after the calls in progress have finished. Every later call
     /// (except `close`, which does nothing then) throws.
     ///

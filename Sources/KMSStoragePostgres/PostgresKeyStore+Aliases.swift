@@ -16,6 +16,7 @@ extension PostgresKeyStore {
             try await session.execute(
                 "INSERT INTO aliases (name, target_key_id) VALUES ($1, $2)", [nameBind, .text(alias.targetKeyID.description)]
             )
+            try await session.recordChange(key: alias.targetKeyID, alias: alias.name)
         }
     }
 
@@ -29,6 +30,7 @@ extension PostgresKeyStore {
             try await session.execute(
                 "UPDATE aliases SET target_key_id = $1 WHERE name = $2", [.text(alias.targetKeyID.description), .text(alias.name)]
             )
+            try await session.recordChange(key: alias.targetKeyID, alias: alias.name)
             return true
         }
     }
@@ -40,6 +42,7 @@ extension PostgresKeyStore {
             }
             guard stored.targetKeyID == expectedTarget else { return false }
             try await session.execute("DELETE FROM aliases WHERE name = $1", [.text(name)])
+            try await session.recordChange(key: expectedTarget, alias: name)
             return true
         }
     }

@@ -26,6 +26,7 @@ extension PostgresKeyStore {
                 throw KMSError(.limitExceeded, "key \(grant.keyID) already has \(count) grants; at most \(Limits.maxGrantsPerKey) are allowed")
             }
             try await session.execute("INSERT INTO grants (\(Self.grantColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", binds)
+            try await session.recordChange(key: grant.keyID)
         }
     }
 
@@ -52,8 +53,12 @@ extension PostgresKeyStore {
 
     public func deleteGrant(id: String) async throws(KMSError) -> Bool {
         guard !id.utf8.contains(0) else { return false }
-        return try await withTransaction("delete a grant") { session async throws(KMSError) in
-            try await !session.query("DELETE FROM grants WHERE grant_id = $1 RETURNING grant_id", [.text(id)]).isEmpty
+        return try await withTransaction("delete a grant") { session async throws(KMSError) -> Bool in
+            guard let row = try await session.query("DELETE FROM grants WHERE grant_id = $1 RETURNING key_id", [.text(id)]).first else {
+                return false
+            }
+            try await session.recordChange(key: try row.keyID("key_id"))
+            return true
         }
     }
 

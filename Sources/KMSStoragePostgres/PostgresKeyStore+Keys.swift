@@ -18,6 +18,7 @@ extension PostgresKeyStore {
             for tagRow in tagRows {
                 try await session.execute(PostgresRows.upsertTag, tagRow)
             }
+            try await session.recordChange(key: metadata.keyID)
         }
     }
 
@@ -50,7 +51,10 @@ extension PostgresKeyStore {
                 "UPDATE keys SET policy = $1 WHERE key_id = $2 AND policy = $3 RETURNING key_id",
                 [policyBind, .text(id.description), .text(expected)]
             )
-            guard updated.isEmpty else { return true }
+            guard updated.isEmpty else {
+                try await session.recordChange(key: id)
+                return true
+            }
             try await session.requireKey(id)
             return false
         }
@@ -61,6 +65,7 @@ extension PostgresKeyStore {
         return try await withTransaction("enable or disable a key") { session async throws(KMSError) -> Bool in
             guard try KeyStateRules.enabledChange(of: id, from: try await session.lockKeyState(id), enabled: enabled) else { return false }
             try await session.execute("UPDATE keys SET key_state = $1 WHERE key_id = $2", [.text(target.rawValue), .text(id.description)])
+            try await session.recordChange(key: id)
             return true
         }
     }
@@ -72,6 +77,7 @@ extension PostgresKeyStore {
                 "UPDATE keys SET description = $1 WHERE key_id = $2 RETURNING key_id", [descriptionBind, .text(id.description)]
             )
             guard !updated.isEmpty else { throw KMSError.noKey(id) }
+            try await session.recordChange(key: id)
         }
     }
 
@@ -87,6 +93,7 @@ extension PostgresKeyStore {
             guard count <= maxTags else {
                 throw KMSError(.limitExceeded, "key \(id) would have \(count) tags; at most \(maxTags) are allowed")
             }
+            try await session.recordChange(key: id)
         }
     }
 
@@ -96,6 +103,7 @@ extension PostgresKeyStore {
             for tagKey in Set(tagKeys) where !tagKey.utf8.contains(0) {
                 try await session.execute("DELETE FROM key_tags WHERE key_id = $1 AND tag_key = $2", [.text(id.description), .text(tagKey)])
             }
+            try await session.recordChange(key: id)
         }
     }
 

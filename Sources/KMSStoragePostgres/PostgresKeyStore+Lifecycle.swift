@@ -12,6 +12,7 @@ extension PostgresKeyStore {
                 "UPDATE keys SET key_state = $1, deletion_date = $2 WHERE key_id = $3",
                 [.text(KeyState.pendingDeletion.rawValue), dateBind, .text(id.description)]
             )
+            try await session.recordChange(key: id)
         }
     }
 
@@ -23,6 +24,7 @@ extension PostgresKeyStore {
                 "UPDATE keys SET key_state = $1, deletion_date = NULL WHERE key_id = $2",
                 [.text(KeyState.disabled.rawValue), .text(id.description)]
             )
+            try await session.recordChange(key: id)
         }
     }
 
@@ -45,6 +47,7 @@ extension PostgresKeyStore {
                 return false
             }
             try await session.execute("DELETE FROM key_versions WHERE key_id = $1", [.text(id.description)])
+            try await session.recordChange(key: id)
             return true
         }
     }
@@ -86,6 +89,7 @@ extension PostgresKeyStore {
                 "UPDATE keys SET rotation_period_days = $1::BIGINT, next_rotation_date = $2::BIGINT WHERE key_id = $3",
                 scheduleBinds + [.text(id.description)]
             )
+            try await session.recordChange(key: id)
         }
     }
 
@@ -118,6 +122,7 @@ extension PostgresKeyStore {
                 return false
             }
             try await session.execute(PostgresRows.insertVersion, versionRow)
+            try await session.recordChange(key: id)
             return true
         }
     }
@@ -152,6 +157,7 @@ extension PostgresKeyStore {
             try await session.execute(
                 "UPDATE key_versions SET enabled = $3 WHERE key_id = $1 AND version = $2", versionBinds + [.bool(enabled)]
             )
+            try await session.recordChange(key: id)
         }
     }
 }

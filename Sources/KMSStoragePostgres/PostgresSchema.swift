@@ -87,6 +87,17 @@ enum PostgresSchema {
             )
             """,
         ],
+        [
+            // The change feed other nodes follow to keep their caches current
+            // (PostgresKeyStore+Changes.swift).
+            """
+            CREATE TABLE kms_changes (
+                seq BIGSERIAL PRIMARY KEY,
+                key_id TEXT COLLATE "C",
+                alias TEXT COLLATE "C"
+            )
+            """,
+        ],
     ]
 
     /// The schema version this code reads and writes.
