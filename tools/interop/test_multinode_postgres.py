@@ -248,3 +248,73 @@ def test_a_database_outage_fails_closed_and_recovers_without_restarts(cluster, s
     finally:
         for channel, _ in clients:
             channel.close()
+
+
+def test_kill_9_of_one_node_during_a_burst_loses_nothing_acknowledged(cluster, stubs):
+    """Threads create keys, encrypt and replace policies through all three nodes; one node is
+    killed with SIGKILL mid-burst. Every key whose CreateKey was answered exists, every
+    answered ciphertext decrypts through the survivors, and every key's policy is the last
+    one answered for it (or a later one whose answer the kill cut off)."""
+    import threading
+
+    pb = stubs["kms"]
+    acknowledged_keys, ciphertexts, policies = set(), [], {}
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def policy(marker):
+        return json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Sid": marker, "Effect": "Allow", "Principal": ADMIN, "Action": "kms:*", "Resource": "*"}]})
+
+    def work(node):
+        channel, client = cluster.client(node)
+        with channel:
+            while not stop.is_set():
+                try:
+                    key_id = client.CreateKey(pb.CreateKeyRequest(description="burst"), timeout=5).key_metadata.key_id
+                    with lock:
+                        acknowledged_keys.add(key_id)
+                        policies[key_id] = {"acked": None, "tried": []}
+                    blob = client.Encrypt(pb.EncryptRequest(key_id=key_id, plaintext=key_id.encode()), timeout=5).ciphertext_blob
+                    with lock:
+                        ciphertexts.append((key_id, blob))
+                    for _ in range(2):
+                        marker = "m" + uuid.uuid4().hex
+                        with lock:
+                            policies[key_id]["tried"].append(marker)
+                        client.PutKeyPolicy(pb.PutKeyPolicyRequest(key_id=key_id, policy=policy(marker)), timeout=5)
+                        with lock:
+                            policies[key_id]["acked"] = marker
+                except grpc.RpcError:
+                    time.sleep(0.05)
+
+    threads = [threading.Thread(target=work, args=(node,), daemon=True) for node in cluster.nodes for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    time.sleep(2.0)
+    cluster.nodes[1].kill()
+    time.sleep(1.5)
+    stop.set()
+    for thread in threads:
+        thread.join(timeout=20)
+        assert not thread.is_alive(), "a client thread hung"
+    assert acknowledged_keys and ciphertexts, "the burst did nothing"
+
+    survivors = [cluster.client(node) for node in (cluster.nodes[0], cluster.nodes[2])]
+    try:
+        for number, key_id in enumerate(sorted(acknowledged_keys)):
+            client = survivors[number % 2][1]
+            assert client.DescribeKey(pb.DescribeKeyRequest(key_id=key_id)).key_metadata.key_id == key_id
+            stored = client.GetKeyPolicy(pb.GetKeyPolicyRequest(key_id=key_id)).policy
+            record = policies[key_id]
+            if record["acked"] is not None:
+                tried = record["tried"]
+                allowed = tried[tried.index(record["acked"]):]
+                assert any(f'"Sid": "{marker}"' in stored for marker in allowed), f"key {key_id} lost its acknowledged policy"
+        for number, (key_id, blob) in enumerate(ciphertexts):
+            client = survivors[number % 2][1]
+            assert client.Decrypt(pb.DecryptRequest(ciphertext_blob=blob)).plaintext == key_id.encode()
+    finally:
+        for channel, _ in survivors:
+            channel.close()
+    print(f"\nkill -9 of node b: {len(acknowledged_keys)} keys, {len(ciphertexts)} ciphertexts checked on the survivors")
