@@ -95,6 +95,16 @@ let package = Package(
             ],
             swiftSettings: strictSettings
         ),
+        // Test support: a fresh database per test on the PostgreSQL server the tests are given.
+        .target(
+            name: "KMSPostgresTestSupport",
+            dependencies: [
+                "KMSCore", "KMSStorage", "KMSStoragePostgres", "KMSStorageConformance",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // Test support: the conformance checks every KeyStore backend passes, unchanged.
         .target(name: "KMSStorageConformance", dependencies: ["KMSCore", "KMSStorage"], swiftSettings: strictSettings),
         // The operations: authorize → store → crypto. Transport-agnostic.
@@ -217,7 +227,7 @@ let package = Package(
         .testTarget(
             name: "KMSStoragePostgresTests",
             dependencies: [
-                "KMSStoragePostgres", "KMSStorage", "KMSStorageConformance", "KMSCore", "KMSDevPKI",
+                "KMSStoragePostgres", "KMSStorage", "KMSStorageConformance", "KMSPostgresTestSupport", "KMSCore", "KMSDevPKI",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
             ],
@@ -237,7 +247,7 @@ let package = Package(
             name: "KMSServerTests",
             dependencies: [
                 "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto", "KMSAudit", "KMSStorage",
-                "KMSStorageSQLite", "KMSService",
+                "KMSStorageSQLite", "KMSStoragePostgres", "KMSPostgresTestSupport", "KMSStorageConformance", "KMSService",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

@@ -37,6 +37,16 @@ public protocol KeyStore: Sendable {
     ///   `.internalFailure` when the database fails.
     func createKey(_ key: StoredKey, firstVersion: WrappedKeyVersion) async throws(KMSError)
 
+    /// Stores a key exactly as another store holds it, for `kmsd store copy`: its metadata
+    /// (state, dates, rotation schedule), tags, every version still stored (wrapped as given;
+    /// none for a destroyed key) and its grants, in one transaction. No state rule applies:
+    /// the source store already enforced them.
+    ///
+    /// - Throws: `KMSError` `.validation` when a key with that id exists, a version or grant
+    ///   belongs to another key, or a text field contains a NUL character (nothing is stored
+    ///   then); `.internalFailure` when the database fails.
+    func importKey(_ key: StoredKey, versions: [WrappedKeyVersion], grants: [Grant]) async throws(KMSError)
+
     /// Reads one key.
     ///
     /// - Returns: The key, or `nil` when no key has that id.

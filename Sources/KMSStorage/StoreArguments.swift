@@ -21,6 +21,16 @@ package enum StoreArguments {
         }
     }
 
+    /// Checks that the versions and grants of an imported key belong to it (`importKey`).
+    ///
+    /// - Throws: `KMSError` `.validation`.
+    package static func checkImport(_ key: StoredKey, versions: [WrappedKeyVersion], grants: [Grant]) throws(KMSError) {
+        let id = key.metadata.keyID
+        guard versions.allSatisfy({ $0.keyID == id }), grants.allSatisfy({ $0.keyID == id }) else {
+            throw KMSError(.validation, "an imported version or grant does not belong to key \(id)")
+        }
+    }
+
     /// Checks the version a rotation adds (`addVersion`).
     ///
     /// - Throws: `KMSError` `.validation` when it does not follow `expectedCurrent` or is disabled.

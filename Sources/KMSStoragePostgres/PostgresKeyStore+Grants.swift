@@ -8,6 +8,7 @@ extension PostgresKeyStore {
         operations, context_equals, context_subset, token
         """
     private static let selectGrants = "SELECT \(grantColumns) FROM grants"
+    static let insertGrant = "INSERT INTO grants (\(grantColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 
     public func createGrant(_ grant: Grant) async throws(KMSError) {
         let binds = try Self.grantBinds(grant)
@@ -25,7 +26,7 @@ extension PostgresKeyStore {
             guard count < Limits.maxGrantsPerKey else {
                 throw KMSError(.limitExceeded, "key \(grant.keyID) already has \(count) grants; at most \(Limits.maxGrantsPerKey) are allowed")
             }
-            try await session.execute("INSERT INTO grants (\(Self.grantColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)", binds)
+            try await session.execute(Self.insertGrant, binds)
             try await session.recordChange(key: grant.keyID)
         }
     }
@@ -96,7 +97,7 @@ extension PostgresKeyStore {
         }
     }
 
-    private static func grantBinds(_ grant: Grant) throws(KMSError) -> [PostgresBind] {
+    static func grantBinds(_ grant: Grant) throws(KMSError) -> [PostgresBind] {
         [
             try PostgresRows.text(grant.grantID, field: "grant id"),
             .text(grant.keyID.description),

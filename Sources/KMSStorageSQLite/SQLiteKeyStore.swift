@@ -82,15 +82,7 @@ public final class SQLiteKeyStore: KeyStore {
             guard try await !session.keyExists(metadata.keyID) else {
                 throw KMSError(.validation, "a key with id \(metadata.keyID) already exists")
             }
-            try await session.execute(
-                """
-                INSERT INTO keys (key_id, description, key_spec, key_usage, key_state, creation_date,
-                                  current_version, creator, policy, deletion_date, rotation_period_days,
-                                  next_rotation_date)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-                keyRow
-            )
+            try await session.execute(Self.insertKey, keyRow)
             try await session.execute(StoredKeyRows.insertVersion, versionRow)
             for tagRow in tagRows {
                 try await session.execute(Self.upsertTag, tagRow)
@@ -219,7 +211,7 @@ public final class SQLiteKeyStore: KeyStore {
 
     // MARK: Binds
 
-    private static func keyRowBinds(_ key: StoredKey) throws(KMSError) -> [SQLiteData] {
+    static func keyRowBinds(_ key: StoredKey) throws(KMSError) -> [SQLiteData] {
         let metadata = key.metadata
         return [
             .text(metadata.keyID.description),
@@ -244,14 +236,22 @@ public final class SQLiteKeyStore: KeyStore {
         return [.integer(SQLiteInt64(try StoreArguments.rotationPeriod(schedule))), try date(schedule.nextRotationDate, field: "next rotation date")]
     }
 
+    /// Inserts a key row; binds as `keyRowBinds` makes them.
+    static let insertKey = """
+        INSERT INTO keys (key_id, description, key_spec, key_usage, key_state, creation_date,
+                          current_version, creator, policy, deletion_date, rotation_period_days,
+                          next_rotation_date)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+        """
+
     /// Inserts a tag, or replaces the value of the key's tag with that tag key.
-    private static let upsertTag = """
+    static let upsertTag = """
         INSERT INTO key_tags (key_id, tag_key, tag_value) VALUES (?, ?, ?)
         ON CONFLICT (key_id, tag_key) DO UPDATE SET tag_value = excluded.tag_value
         """
 
     /// The binds of `upsertTag` for each tag, in tag key order.
-    private static func tagRowBinds(_ id: KeyID, _ tags: [String: String]) throws(KMSError) -> [[SQLiteData]] {
+    static func tagRowBinds(_ id: KeyID, _ tags: [String: String]) throws(KMSError) -> [[SQLiteData]] {
         try tags.sorted { $0.key < $1.key }.map { (tag) throws(KMSError) -> [SQLiteData] in
             [.text(id.description), try text(tag.key, field: "tag key"), try text(tag.value, field: "tag value")]
         }

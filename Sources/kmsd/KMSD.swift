@@ -9,7 +9,7 @@ struct KMSD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kmsd",
         abstract: "The swift-kms key management server (gRPC over mutual TLS).",
-        subcommands: [Serve.self, Dev.self, RootKeyCommand.self]
+        subcommands: [Serve.self, Dev.self, RootKeyCommand.self, StoreCommand.self]
     )
 }
 

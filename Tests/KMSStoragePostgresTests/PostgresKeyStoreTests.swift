@@ -2,6 +2,7 @@ import Foundation
 import KMSCore
 import KMSStorage
 import KMSStorageConformance
+import KMSPostgresTestSupport
 @testable import KMSStoragePostgres
 import Testing
 

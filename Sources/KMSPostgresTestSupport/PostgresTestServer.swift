@@ -2,26 +2,26 @@ import Foundation
 import KMSCore
 import KMSStorage
 import KMSStorageConformance
-@testable import KMSStoragePostgres
+import KMSStoragePostgres
 import Logging
 import PostgresNIO
 import Testing
 
-/// The PostgreSQL server the tests use: `KMS_TEST_POSTGRES_URL` names a database whose role
+/// Test support: the PostgreSQL server the tests use: `KMS_TEST_POSTGRES_URL` names a database whose role
 /// may create databases (`tools/test.sh` starts a throwaway cluster and sets it). Each test
 /// gets a fresh database of its own, dropped afterwards.
-enum PostgresTestServer {
+package enum PostgresTestServer {
     /// The URL, or `nil` when no server was given.
-    static let url = ProcessInfo.processInfo.environment["KMS_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
+    package static let url = ProcessInfo.processInfo.environment["KMS_TEST_POSTGRES_URL"].flatMap { $0.isEmpty ? nil : $0 }
 
     /// Whether the run must use PostgreSQL (`tools/test.sh` sets `KMS_REQUIRE_POSTGRES=1`),
     /// so a missing server fails instead of skipping.
-    static let isRequired = ProcessInfo.processInfo.environment["KMS_REQUIRE_POSTGRES"] == "1"
+    package static let isRequired = ProcessInfo.processInfo.environment["KMS_REQUIRE_POSTGRES"] == "1"
 
-    static let logger = Logger(label: "KMSStoragePostgresTests")
+    package static let logger = Logger(label: "KMSStoragePostgresTests")
 
     /// Runs `body` with the configuration of a fresh, empty database, dropped afterwards.
-    static func withFreshDatabase(_ body: (PostgresStoreConfiguration) async throws -> Void) async throws {
+    package static func withFreshDatabase(_ body: (PostgresStoreConfiguration) async throws -> Void) async throws {
         let url = try #require(url, "KMS_TEST_POSTGRES_URL is not set")
         let admin = try PostgresStoreConfiguration(url: url)
         var fresh = admin
@@ -38,7 +38,7 @@ enum PostgresTestServer {
 
     /// Runs one statement on the database `configuration` names, with a client of its own
     /// (database names cannot be bound parameters; the tests make them from a UUID).
-    static func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws {
+    package static func adminQuery(_ configuration: PostgresStoreConfiguration, _ sql: String) async throws {
         let client = PostgresClient(configuration: try configuration.clientConfiguration(), backgroundLogger: logger)
         try await withThrowingTaskGroup(of: Void.self) { group in
             group.addTask { await client.run() }
@@ -49,10 +49,14 @@ enum PostgresTestServer {
 }
 
 /// Opens `PostgresKeyStore`s on one database.
-struct PostgresFixture: KeyStoreFixture {
-    let configuration: PostgresStoreConfiguration
+package struct PostgresFixture: KeyStoreFixture {
+    package let configuration: PostgresStoreConfiguration
 
-    func openStore() async throws -> any KeyStore {
+    package init(configuration: PostgresStoreConfiguration) {
+        self.configuration = configuration
+    }
+
+    package func openStore() async throws -> any KeyStore {
         try await PostgresKeyStore.open(configuration: try configuration.clientConfiguration(), logger: PostgresTestServer.logger)
     }
 }
