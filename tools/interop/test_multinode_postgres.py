@@ -64,6 +64,22 @@ class Node:
             self.process.wait(timeout=30)
 
 
+def _write_node_config(directory, name, port, root_key, certs, database_url):
+    """A `kmsd serve` configuration of one node on the shared database; returns its path."""
+    config = directory / f"node-{name}.yaml"
+    config.write_text(json.dumps({
+        "listen": f"127.0.0.1:{port}",
+        "data_dir": str(directory / f"data-{name}"),
+        "root_key_file": str(root_key),
+        "tls": {"certificate": str(certs / "server.pem"), "private_key": str(certs / "server-key.pem"), "client_ca": str(certs / "ca.pem")},
+        "storage": {"postgres": {"url": database_url, "pool_size": 4}},
+        "cluster": {"node_id": f"node-{name}", "max_staleness_seconds": MAX_STALENESS},
+        "server_policy": {"Version": "2012-10-17", "Statement": [
+            {"Sid": "Admin", "Effect": "Allow", "Principal": ADMIN, "Action": "kms:*", "Resource": "*"}]},
+    }))
+    return config
+
+
 class Cluster:
     """Three kmsd nodes sharing a database, the dev certificates and one root key file."""
 
@@ -81,17 +97,7 @@ class Cluster:
         self.nodes = []
         for name in ("a", "b", "c"):
             port = _free_port()
-            config = directory / f"node-{name}.yaml"
-            config.write_text(json.dumps({
-                "listen": f"127.0.0.1:{port}",
-                "data_dir": str(directory / f"data-{name}"),
-                "root_key_file": str(root_key),
-                "tls": {"certificate": str(certs / "server.pem"), "private_key": str(certs / "server-key.pem"), "client_ca": str(certs / "ca.pem")},
-                "storage": {"postgres": {"url": database_url, "pool_size": 4}},
-                "cluster": {"node_id": f"node-{name}", "max_staleness_seconds": MAX_STALENESS},
-                "server_policy": {"Version": "2012-10-17", "Statement": [
-                    {"Sid": "Admin", "Effect": "Allow", "Principal": ADMIN, "Action": "kms:*", "Resource": "*"}]},
-            }))
+            config = _write_node_config(directory, name, port, root_key, certs, database_url)
             self.nodes.append(Node(name, directory, config, port, stubs))
         for node in self.nodes:
             node.start()
@@ -318,3 +324,59 @@ def test_kill_9_of_one_node_during_a_burst_loses_nothing_acknowledged(cluster, s
         for channel, _ in survivors:
             channel.close()
     print(f"\nkill -9 of node b: {len(acknowledged_keys)} keys, {len(ciphertexts)} ciphertexts checked on the survivors")
+
+
+def test_kmsd_store_copy_moves_a_dev_store_to_postgres_without_touching_ciphertexts(tmp_path, database, stubs):
+    """`kmsd store copy` from the embedded SQLite store of `kmsd dev` into an empty
+    PostgreSQL database: a node on PostgreSQL then decrypts what the dev server encrypted,
+    and a second copy into the now non-empty database is refused."""
+    from conftest import _wait_until_serving, DevServer
+
+    pb = stubs["kms"]
+    dev_dir = tmp_path / "dev"
+    port = _free_port()
+    process = subprocess.Popen([str(BIN_DIR / "kmsd"), "dev", "--dir", str(dev_dir), "--listen", f"127.0.0.1:{port}"],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    dev = DevServer(dev_dir, port)
+    try:
+        _wait_until_serving(dev, process, tmp_path / "none.log", stubs)
+        with dev.channel() as channel:
+            client = stubs["kms_grpc"].KeyManagementServiceStub(channel)
+            key_id = client.CreateKey(pb.CreateKeyRequest(description="moving")).key_metadata.key_id
+            client.CreateAlias(pb.CreateAliasRequest(alias_name="alias/moving", target_key_id=key_id))
+            blob = client.Encrypt(pb.EncryptRequest(key_id="alias/moving", plaintext=b"before the move")).ciphertext_blob
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+    node_port = _free_port()
+    config = _write_node_config(tmp_path, "moved", node_port, dev_dir / "data" / "root.key", dev_dir / "certs", database)
+    copy = [str(BIN_DIR / "kmsd"), "store", "copy", "--from", str(dev_dir / "kmsd.yaml"), "--to", str(config)]
+    result = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "copied and verified 1 keys" in result.stdout, result.stdout
+    again = subprocess.run(copy, capture_output=True, text=True, timeout=120)
+    assert again.returncode != 0 and "not empty" in again.stderr, again.stderr
+
+    node = Node("moved", tmp_path, config, node_port, stubs)
+    node.start()
+    try:
+        credentials = grpc.ssl_channel_credentials(
+            root_certificates=(dev_dir / "certs" / "ca.pem").read_bytes(),
+            private_key=(dev_dir / "certs" / "admin-key.pem").read_bytes(),
+            certificate_chain=(dev_dir / "certs" / "admin.pem").read_bytes(),
+        )
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with grpc.secure_channel(node.target, credentials) as channel:
+                    client = stubs["kms_grpc"].KeyManagementServiceStub(channel)
+                    assert client.Decrypt(pb.DecryptRequest(ciphertext_blob=blob), timeout=5).plaintext == b"before the move"
+                    assert client.DescribeKey(pb.DescribeKeyRequest(key_id="alias/moving")).key_metadata.key_id == key_id
+                    break
+            except grpc.RpcError as error:
+                assert node.process.poll() is None, node.log_path.read_text()
+                assert time.monotonic() < deadline, f"the moved store did not serve: {error}"
+                time.sleep(0.2)
+    finally:
+        node.kill()
