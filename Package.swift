@@ -253,6 +253,7 @@ let package = Package(
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ],
+            resources: [.copy("Resources")],
             swiftSettings: strictSettings
         ),
     ]
