@@ -19,9 +19,11 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     case generateMac = "generate-mac"
     /// GenerateDataKeyPair of `--key-pair-spec` under a symmetric key.
     case generateDataKeyPair = "generate-data-key-pair"
+    /// CreateKey of a symmetric key: the cost of a write to the key store.
+    case createKey = "create-key"
 
     /// Whether the calls name keys (all but `health`).
-    var usesKeys: Bool { self != .health }
+    var usesKeys: Bool { self != .health && self != .createKey }
 
     /// The spec of the keys the run creates.
     var keySpec: Kms_V1_KeySpec {
@@ -56,6 +58,7 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
         case .verify: [.verify]
         case .generateMac: [.generateMac]
         case .generateDataKeyPair: [.generateDataKeyPair]
+        case .createKey: [.createKey]
         }
     }
 
@@ -79,12 +82,13 @@ enum CallKind: Hashable, Sendable {
     case verify
     case generateMac
     case generateDataKeyPair
+    case createKey
 
     /// Whether preparing the call needs ciphertext blobs made beforehand.
     var needsCiphertexts: Bool {
         switch self {
         case .decrypt, .reEncrypt, .batchDecrypt: true
-        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair: false
+        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair, .createKey: false
         }
     }
 }

@@ -7,7 +7,8 @@ import KMSProto
 /// server CPU sampler) over the window, and merge what they saw.
 struct Benchmark: Sendable {
     let plan: BenchPlan
-    let target: HostPort
+    /// The server's addresses; connections are spread over them.
+    let targets: [HostPort]
     let credentials: ClientCredentials
     /// Existing keys to use; empty to create `plan.keys` keys.
     let keyIDs: [String]
@@ -26,14 +27,14 @@ struct Benchmark: Sendable {
     func run() async throws -> BenchReport {
         var options = CallOptions.defaults
         options.timeout = Self.callTimeout
-        let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, target: target, credentials: credentials) { connections in
+        let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, targets: targets, credentials: credentials) { connections in
             let keys = plan.operation.usesKeys
                 ? try await BenchKeys.resolve(
                     given: keyIDs, count: plan.keys, spec: plan.operation.keySpec, reuse: reuseKeys, on: connections[0], options: options
                 )
                 : []
             let workload = try await Workload.prepare(plan, keys: keys, on: connections[0], options: options)
-            return try await ClientPool.withConnections(count: plan.idleConnections, target: target, credentials: credentials) { idle in
+            return try await ClientPool.withConnections(count: plan.idleConnections, targets: targets, credentials: credentials) { idle in
                 try await Self.connect(idle, options: options)
                 return try await measure(workload, on: connections)
             }

@@ -10,7 +10,8 @@ struct BenchConnection: Sendable {
     let health: HealthClient
 }
 
-/// Opens `--connections` independent clients for the length of a run.
+/// Opens `--connections` independent clients for the length of a run, spread round-robin
+/// over the `--target` addresses (several nodes of one cluster).
 enum ClientPool {
     /// Runs `body` with `count` connected clients, then shuts them down gracefully and waits
     /// for them to close.
@@ -19,13 +20,13 @@ enum ClientPool {
     ///   what `body` throws.
     static func withConnections<Result: Sendable>(
         count: Int,
-        target: HostPort,
+        targets: [HostPort],
         credentials: ClientCredentials,
         _ body: ([BenchConnection]) async throws -> Result
     ) async throws -> Result {
-        let clients = try (0..<count).map { _ in
+        let clients = try (0..<count).map { number in
             do {
-                return GRPCClient(transport: try KMSConnection.transport(target: target, credentials: credentials))
+                return GRPCClient(transport: try KMSConnection.transport(target: targets[number % targets.count], credentials: credentials))
             } catch {
                 throw BenchFailure("setting up the mutual-TLS transport", because: error)
             }

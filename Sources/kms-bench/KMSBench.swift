@@ -28,7 +28,7 @@ struct KMSBench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The server.", valueName: "host:port"))
+    @Option(help: ArgumentHelp("The server; several nodes of one cluster separated by commas, over which the connections are spread.", valueName: "host:port[,host:port…]"))
     var target = DevDefaults.target
 
     @Option(help: ArgumentHelp("CA certificate (PEM) the server's certificate must chain to (default: <dev-dir>/certs/ca.pem).", valueName: "file"))
@@ -98,7 +98,7 @@ struct KMSBench: AsyncParsableCommand {
     }
 
     func validate() throws {
-        _ = try hostPort()
+        _ = try hostPorts()
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard (0...5000).contains(idleConnections) else { throw ValidationError("--idle-connections must be from 0 to 5000") }
         guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
@@ -121,7 +121,7 @@ struct KMSBench: AsyncParsableCommand {
         do {
             let report = try await Benchmark(
                 plan: plan,
-                target: try hostPort(),
+                targets: try hostPorts(),
                 credentials: try credentials(),
                 keyIDs: keyIDs,
                 reuseKeys: reuseKeys,
@@ -149,9 +149,12 @@ struct KMSBench: AsyncParsableCommand {
         )
     }
 
-    private func hostPort() throws(ValidationError) -> HostPort {
-        guard let hostPort = HostPort(parsing: target) else { throw ValidationError("--target '\(target)' is not host:port") }
-        return hostPort
+    /// The `--target` addresses: one `host:port`, or several separated by commas.
+    private func hostPorts() throws(ValidationError) -> [HostPort] {
+        try target.split(separator: ",").map { (part) throws(ValidationError) -> HostPort in
+            guard let hostPort = HostPort(parsing: String(part)) else { throw ValidationError("--target '\(part)' is not host:port") }
+            return hostPort
+        }
     }
 
     /// The credential files: each from its option, else from `--dev-dir`.

@@ -164,6 +164,9 @@ struct Workload: Sendable {
         case .generateDataKeyPair:
             _ = try await connection.kms.generateDataKeyPair(generateDataKeyPair[index % generateDataKeyPair.count], options: options)
             return .single
+        case .createKey:
+            _ = try await connection.kms.createKey(Kms_V1_CreateKeyRequest.with { $0.description_p = "kms-bench" }, options: options)
+            return .single
         }
     }
 
