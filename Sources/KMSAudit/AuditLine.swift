@@ -29,6 +29,10 @@ public enum AuditLine {
             JSONText.appendKey("batch_index", to: &out)
             JSONText.appendInteger(batchIndex, to: &out)
         }
+        if let node = record.node {
+            JSONText.appendKey("node", to: &out)
+            JSONText.appendString(node, to: &out)
+        }
         JSONText.appendKey("principal", to: &out)
         JSONText.appendString(record.principal, to: &out)
         if let source = record.source {
@@ -129,8 +133,8 @@ public enum AuditLine {
         guard let time = RFC3339.parse(fields.time) else { throw AuditLineError("time is not an RFC 3339 UTC timestamp") }
         guard let outcome = AuditRecord.Outcome(rawValue: fields.outcome) else { throw AuditLineError("unknown outcome") }
         let record = AuditRecord(
-            time: time, requestID: fields.requestId, batchIndex: fields.batchIndex, principal: fields.principal, source: fields.source,
-            action: fields.action, keyID: fields.keyId, keyVersion: fields.keyVersion, alias: fields.alias,
+            time: time, requestID: fields.requestId, batchIndex: fields.batchIndex, node: fields.node, principal: fields.principal,
+            source: fields.source, action: fields.action, keyID: fields.keyId, keyVersion: fields.keyVersion, alias: fields.alias,
             destinationKeyID: fields.destinationKeyId, destinationKeyVersion: fields.destinationKeyVersion,
             outcome: outcome, reason: fields.reason, encryptionContextKeys: fields.encryptionContextKeys ?? [],
             encryptionContextHMAC: fields.encryptionContextHmac, encryptionContext: fields.encryptionContext,
@@ -170,6 +174,7 @@ private struct AuditLineFields: Decodable {
     let time: String
     let requestId: String
     let batchIndex: Int?
+    let node: String?
     let principal: String
     let source: String?
     let action: String
@@ -188,7 +193,7 @@ private struct AuditLineFields: Decodable {
     let hash: String
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, principal, source, action, alias, outcome, reason, hash
+        case seq, time, node, principal, source, action, alias, outcome, reason, hash
         case requestId = "request_id", batchIndex = "batch_index", keyId = "key_id", keyVersion = "key_version"
         case destinationKeyId = "destination_key_id", destinationKeyVersion = "destination_key_version"
         case encryptionContextKeys = "encryption_context_keys", encryptionContextHmac = "encryption_context_hmac"

@@ -10,6 +10,9 @@ public struct AuditLogOptions: Sendable {
 
     /// The directory of the audit files and their index.
     public var directory: String
+    /// The id of the node that writes this log (`cluster.node_id`), which its records carry
+    /// as `node`; `nil` leaves it out.
+    public var node: String?
     /// Whether each group of records is synced (`fdatasync`) before the requests are
     /// answered. Off only to measure what durability costs.
     public var sync: Bool
@@ -18,8 +21,11 @@ public struct AuditLogOptions: Sendable {
     /// Whether records carry encryption context values in the clear instead of an HMAC.
     public var logContextValues: Bool
 
-    public init(directory: String, sync: Bool = true, maxFileBytes: Int = defaultMaxFileBytes, logContextValues: Bool = false) {
+    public init(
+        directory: String, node: String? = nil, sync: Bool = true, maxFileBytes: Int = defaultMaxFileBytes, logContextValues: Bool = false
+    ) {
         self.directory = directory
+        self.node = node
         self.sync = sync
         self.maxFileBytes = maxFileBytes
         self.logContextValues = logContextValues

@@ -25,6 +25,9 @@ public struct AuditRecord: Sendable, Equatable {
     public var requestID: String
     /// The item's position in a batch call's request; `nil` for other calls.
     public var batchIndex: Int?
+    /// The node id of the `kmsd` that wrote the record (`cluster.node_id`, by default the
+    /// host name); `nil` in records written before records named their node.
+    public var node: String?
     public var principal: String
     /// The caller's IP address.
     public var source: String?
@@ -53,6 +56,7 @@ public struct AuditRecord: Sendable, Equatable {
         time: Date,
         requestID: String,
         batchIndex: Int? = nil,
+        node: String? = nil,
         principal: String,
         source: String? = nil,
         action: String,
@@ -71,6 +75,7 @@ public struct AuditRecord: Sendable, Equatable {
         self.time = time
         self.requestID = requestID
         self.batchIndex = batchIndex
+        self.node = node
         self.principal = principal
         self.source = source
         self.action = action

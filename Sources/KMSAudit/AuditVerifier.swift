@@ -1,3 +1,5 @@
+import Foundation
+
 /// The outcome of checking audit files.
 public enum AuditVerification: Sendable, Equatable {
     /// Every record is intact and in order; `head` is the last record's.
@@ -58,5 +60,60 @@ public enum AuditVerifier {
             }
         }
         return .intact(records: count, head: previous.map { AuditChainHead(sequence: $0.record.sequence, hash: $0.record.hash) })
+    }
+}
+
+/// One chain named on `kmsctl audit verify`'s command line: a node's audit directory, with
+/// that node's archived files named before it, or files named one by one.
+public struct AuditChainArguments: Sendable, Equatable {
+    /// What the chain is reported as: its directory as given, or else its last file.
+    public let name: String
+    /// The paths as given, oldest first: files, then at most one directory.
+    public let paths: [String]
+
+    public init(name: String, paths: [String]) {
+        self.name = name
+        self.paths = paths
+    }
+
+    /// Splits paths into chains, one per node directory: each directory ends a chain whose
+    /// older part is the files named since the previous directory (archived files of the
+    /// same node); files named after the last directory form one more chain. Paths with no
+    /// directory among them are one chain, as are files followed by one directory.
+    public static func chains(in paths: [String]) -> [AuditChainArguments] {
+        var chains: [AuditChainArguments] = []
+        var pending: [String] = []
+        for path in paths {
+            pending.append(path)
+            if isDirectory(path) {
+                chains.append(AuditChainArguments(name: path, paths: pending))
+                pending = []
+            }
+        }
+        if let last = pending.last { chains.append(AuditChainArguments(name: last, paths: pending)) }
+        return chains
+    }
+
+    /// The chain's files in chain order: a directory's `audit-*.jsonl` files in name order,
+    /// other paths as given.
+    ///
+    /// - Throws: `AuditIOError` when a directory cannot be listed or holds no audit file.
+    public func files() throws(AuditIOError) -> [String] {
+        var files: [String] = []
+        for path in paths {
+            guard Self.isDirectory(path) else {
+                files.append(path)
+                continue
+            }
+            let found = try AuditFileSet.files(in: path)
+            guard !found.isEmpty else { throw AuditIOError("no audit files (audit-*.jsonl) in '\(path)'") }
+            files += found.map(\.path)
+        }
+        return files
+    }
+
+    private static func isDirectory(_ path: String) -> Bool {
+        var isDirectory: ObjCBool = false
+        return FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) && isDirectory.boolValue
     }
 }

@@ -6,7 +6,8 @@ import KMSCore
 /// Turns what one call left in its `AuditFacts` into audit records: one for an ordinary
 /// call, one per item for a batch call (`kms:BatchEncrypt` items are `kms:Encrypt`
 /// records sharing the call's request id, each with its `batch_index`), and the intent
-/// record a change leaves before it is committed.
+/// record a change leaves before it is committed. Every record names the node whose log it
+/// goes to (`AuditLogOptions.node`).
 struct AuditRecordBuilder: Sendable {
     let log: AuditLog
     let requestID: String
@@ -52,6 +53,7 @@ struct AuditRecordBuilder: Sendable {
             time: time,
             requestID: requestID,
             batchIndex: batchIndex,
+            node: log.options.node,
             principal: principal,
             source: source,
             action: action ?? self.action,

@@ -40,10 +40,12 @@ extension ServerConfiguration {
         }
     }
 
-    /// The audit log's options, with the directory resolved against the data directory.
+    /// The audit log's options, with the directory resolved against the data directory, and
+    /// this node's id (`cluster.node_id`, by default the host name) for the records' `node`.
     var auditLogOptions: AuditLogOptions {
         AuditLogOptions(
             directory: audit.directory ?? (dataDirectory as NSString).appendingPathComponent("audit"),
+            node: cluster.nodeID,
             sync: audit.fsync,
             maxFileBytes: audit.maxFileBytes,
             logContextValues: audit.logContextValues

@@ -67,7 +67,7 @@ public enum StoreCopy {
             throw StartupError("the source store has no root key check value; start kmsd on it once first")
         }
         var report = Report()
-        try await forEachKey(of: from) { key in
+        for key in try await allKeys(of: from) {
             let versions = try await allVersions(of: key.metadata.keyID, in: from)
             let grants = try await from.grants(of: key.metadata.keyID)
             try await to.importKey(key, versions: versions, grants: grants)
@@ -91,33 +91,32 @@ public enum StoreCopy {
     ///
     /// - Throws: `StartupError` naming the first difference.
     static func verify(from: any KeyStore, to: any KeyStore) async throws {
-        var sourceKeys = 0
-        try await forEachKey(of: from) { key in
-            sourceKeys += 1
+        let sourceKeys = try await allKeys(of: from)
+        for key in sourceKeys {
             let id = key.metadata.keyID
-            guard try await to.key(id) == key,
-                  try await allVersions(of: id, in: to) == (try await allVersions(of: id, in: from)),
-                  try await to.grants(of: id) == (try await from.grants(of: id)),
-                  try await to.listAliases(targetKeyID: id, after: nil, limit: pageSize)
-                    == (try await from.listAliases(targetKeyID: id, after: nil, limit: pageSize))
-            else {
+            let sameKey = try await to.key(id) == key
+            let sameVersions = try await allVersions(of: id, in: to) == allVersions(of: id, in: from)
+            let sameGrants = try await to.grants(of: id) == from.grants(of: id)
+            let sameAliases = try await to.listAliases(targetKeyID: id, after: nil, limit: pageSize)
+                == from.listAliases(targetKeyID: id, after: nil, limit: pageSize)
+            guard sameKey, sameVersions, sameGrants, sameAliases else {
                 throw StartupError("verification failed: key \(id) differs between the stores after the copy")
             }
         }
-        var targetKeys = 0
-        try await forEachKey(of: to) { _ in targetKeys += 1 }
-        guard sourceKeys == targetKeys, try await to.rootKeyVerifier() == (try await from.rootKeyVerifier()) else {
-            throw StartupError("verification failed: the stores hold \(sourceKeys) and \(targetKeys) keys")
+        let targetKeys = try await allKeys(of: to).count
+        let sameVerifier = try await to.rootKeyVerifier() == from.rootKeyVerifier()
+        guard sourceKeys.count == targetKeys, sameVerifier else {
+            throw StartupError("verification failed: the stores hold \(sourceKeys.count) and \(targetKeys) keys")
         }
     }
 
-    private static func forEachKey(of store: any KeyStore, _ body: (StoredKey) async throws -> Void) async throws {
-        var after: KeyID?
+    /// Every key of a store, page by page.
+    private static func allKeys(of store: any KeyStore) async throws -> [StoredKey] {
+        var keys: [StoredKey] = []
         while true {
-            let page = try await store.listKeys(after: after, limit: pageSize)
-            for key in page { try await body(key) }
-            guard page.count == pageSize, let last = page.last else { return }
-            after = last.metadata.keyID
+            let page = try await store.listKeys(after: keys.last?.metadata.keyID, limit: pageSize)
+            keys += page
+            if page.count < pageSize { return keys }
         }
     }
 

@@ -2,21 +2,28 @@ import ArgumentParser
 import Foundation
 import KMSAudit
 
-/// `kmsctl audit verify PATH...`: checks the hash chain of audit files offline.
+/// `kmsctl audit verify PATH...`: checks the hash chains of audit files offline, one chain
+/// per node directory.
 struct VerifyAudit: KMSCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
         abstract: "Check the hash chain of audit log files without a server.",
         discussion: """
             A directory stands for its audit-*.jsonl files in chain order; files are checked in \
-            the order given. Prints `OK: N records in M files; chain head sequence S hash H`, or \
-            `<path>:<line>: <problem>` on stderr for the first broken record and exits with \
-            status 1. Records cut off the end of the chain are found only by comparing the head \
+            the order given. Each directory is one chain (one node's log), and files named \
+            before a directory are the older part of its chain (archived files); files named \
+            after the last directory form one more chain. With one chain, prints `OK: N records \
+            in M files; chain head sequence S hash H`, or `<path>:<line>: <problem>` on stderr \
+            for the first broken record and exits with status 1. With several, checks each \
+            chain separately and prints one line per chain, starting with its directory: \
+            `<dir>: OK: …`, or `<dir>: BROKEN: <path>:<line>: <problem>` or \
+            `<dir>: ERROR: <message>` on stderr; exits with status 1 if any chain did not \
+            verify. Records cut off the end of a chain are found only by comparing the head \
             with one kept elsewhere (docs/AUDIT.md).
             """
     )
 
-    @Argument(help: ArgumentHelp("Audit directories or audit files, in chain order.", valueName: "path"))
+    @Argument(help: ArgumentHelp("Audit directories (one per node) or audit files, each chain in chain order.", valueName: "path"))
     var paths: [String]
 
     @Flag(help: "Print the result as one JSON object.")
@@ -27,22 +34,27 @@ struct VerifyAudit: KMSCommand {
     }
 
     func execute() async throws {
-        let files = try auditFiles()
-        let result: AuditVerification
-        do {
-            result = try AuditVerifier.verify(paths: files)
-        } catch {
-            throw CommandFailure("cannot read the audit files: \(error)")
+        let chains = AuditChainArguments.chains(in: paths).map(ChainResult.init)
+        if chains.count == 1 {
+            try report(chains[0])
+        } else {
+            try report(chains)
         }
-        switch result {
-        case .intact(let records, let head):
+    }
+
+    /// One chain: the output of a single-chain call, unchanged since before several chains.
+    private func report(_ chain: ChainResult) throws {
+        switch chain.outcome {
+        case .unreadable(let message):
+            throw CommandFailure(message)
+        case .checked(.intact(let records, let head)):
             let head = head ?? .genesis
             if json {
                 try printJSON(IntactReport(intact: true, records: records, headSequence: head.sequence, headHash: head.hash))
             } else {
-                print("OK: \(records) records in \(files.count) files; chain head sequence \(head.sequence) hash \(head.hash)")
+                print("OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)")
             }
-        case .broken(let path, let line, let problem):
+        case .checked(.broken(let path, let line, let problem)):
             if json {
                 try printJSON(BrokenReport(intact: false, path: path, line: line, problem: problem))
             } else {
@@ -52,27 +64,35 @@ struct VerifyAudit: KMSCommand {
         }
     }
 
-    /// The files to check: each directory's audit files in chain order, other paths as given.
-    ///
-    /// - Throws: `CommandFailure` when a directory cannot be listed or holds no audit file.
-    private func auditFiles() throws(CommandFailure) -> [String] {
-        var files: [String] = []
-        for path in paths {
-            var isDirectory: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                files.append(path)
-                continue
-            }
-            let found: [AuditFile]
-            do {
-                found = try AuditFileSet.files(in: path)
-            } catch {
-                throw CommandFailure("\(error)")
-            }
-            guard !found.isEmpty else { throw CommandFailure("no audit files (audit-*.jsonl) in '\(path)'") }
-            files += found.map(\.path)
+    /// Several chains: one line (or JSON entry) each, in the order given.
+    private func report(_ chains: [ChainResult]) throws {
+        let failed = chains.filter { !$0.isIntact }.map(\.name)
+        if json {
+            try printJSON(ChainsReport(intact: failed.isEmpty, chains: chains.map(ChainReport.init)))
+            if !failed.isEmpty { throw ExitCode.failure }
+            return
         }
-        return files
+        for chain in chains {
+            switch chain.outcome {
+            case .checked(.intact(let records, let head)):
+                let head = head ?? .genesis
+                print("\(chain.name): OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)")
+            case .checked(.broken(let path, let line, let problem)):
+                writeError("\(chain.name): BROKEN: \(path):\(line): \(problem)")
+            case .unreadable(let message):
+                writeError("\(chain.name): ERROR: \(message)")
+            }
+        }
+        if !failed.isEmpty {
+            throw CommandFailure("\(failed.count) of \(chains.count) chains did not verify: \(failed.joined(separator: ", "))")
+        }
+    }
+
+    /// Writes a line on stderr after what is buffered for stdout, so the lines keep their
+    /// order when both go to one terminal or file.
+    private func writeError(_ line: String) {
+        fflush(nil)
+        FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
     private func printJSON(_ value: some Encodable) throws {
@@ -80,6 +100,41 @@ struct VerifyAudit: KMSCommand {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         encoder.keyEncodingStrategy = .convertToSnakeCase
         print(String(decoding: try encoder.encode(value), as: UTF8.self))
+    }
+}
+
+/// What checking one chain found.
+private struct ChainResult {
+    enum Outcome {
+        case checked(AuditVerification)
+        /// A directory could not be listed or holds no audit file, or a file could not be read.
+        case unreadable(String)
+    }
+
+    let name: String
+    let fileCount: Int
+    let outcome: Outcome
+
+    init(_ chain: AuditChainArguments) {
+        name = chain.name
+        let files: [String]
+        do {
+            files = try chain.files()
+        } catch {
+            fileCount = 0
+            outcome = .unreadable("\(error)")
+            return
+        }
+        fileCount = files.count
+        do {
+            outcome = .checked(try AuditVerifier.verify(paths: files))
+        } catch {
+            outcome = .unreadable("cannot read the audit files: \(error)")
+        }
+    }
+
+    var isIntact: Bool {
+        if case .checked(.intact) = outcome { true } else { false }
     }
 }
 
@@ -97,4 +152,42 @@ private struct BrokenReport: Encodable {
     let path: String
     let line: Int
     let problem: String
+}
+
+/// `--json` output of several chains: `intact` only when every chain is.
+private struct ChainsReport: Encodable {
+    let intact: Bool
+    let chains: [ChainReport]
+}
+
+/// One chain of `ChainsReport`: the fields of `IntactReport` or `BrokenReport`, or `error`
+/// when the chain could not be read, with the chain's name.
+private struct ChainReport: Encodable {
+    let chain: String
+    let intact: Bool
+    var records: Int?
+    var headSequence: UInt64?
+    var headHash: String?
+    var path: String?
+    var line: Int?
+    var problem: String?
+    var error: String?
+
+    init(_ result: ChainResult) {
+        chain = result.name
+        intact = result.isIntact
+        switch result.outcome {
+        case .checked(.intact(let records, let head)):
+            let head = head ?? .genesis
+            self.records = records
+            headSequence = head.sequence
+            headHash = head.hash
+        case .checked(.broken(let path, let line, let problem)):
+            self.path = path
+            self.line = line
+            self.problem = problem
+        case .unreadable(let message):
+            error = message
+        }
+    }
 }

@@ -6,7 +6,7 @@ import Testing
     static let previous = String(repeating: "3c", count: 32)
 
     static let full = AuditRecord(
-        time: Date(timeIntervalSince1970: 1_795_000_000.25), requestID: "req-1", batchIndex: 2,
+        time: Date(timeIntervalSince1970: 1_795_000_000.25), requestID: "req-1", batchIndex: 2, node: "kms-a.example",
         principal: "CN=alice,O=Acme", source: "192.0.2.7", action: "kms:ReEncrypt", keyID: "key-a", keyVersion: 3, alias: "alias/billing",
         destinationKeyID: "key-b", destinationKeyVersion: 7, outcome: .denied, reason: "ACCESS_DENIED",
         encryptionContextKeys: ["Tenant", "tenant_id"], encryptionContextHMAC: String(repeating: "ab", count: 32),
@@ -20,7 +20,8 @@ import Testing
 
     @Test func everyFieldIsWrittenInTheDocumentedOrderAndHashed() {
         let (line, hash) = AuditLine.encode(Self.full, sequence: 42, previousHash: Self.previous)
-        let body = #"{"seq":42,"time":"2026-11-18T11:06:40.250000Z","request_id":"req-1","batch_index":2,"principal":"CN=alice,O=Acme","#
+        let body = #"{"seq":42,"time":"2026-11-18T11:06:40.250000Z","request_id":"req-1","batch_index":2,"#
+            + #""node":"kms-a.example","principal":"CN=alice,O=Acme","#
             + #""source":"192.0.2.7","action":"kms:ReEncrypt","key_id":"key-a","key_version":3,"alias":"alias/billing","#
             + #""destination_key_id":"key-b","destination_key_version":7,"outcome":"denied","reason":"ACCESS_DENIED","#
             + #""encryption_context_keys":["Tenant","tenant_id"],"encryption_context_hmac":""# + String(repeating: "ab", count: 32)
@@ -50,6 +51,41 @@ import Testing
         #expect(decoded.hash == hash)
         let object = try #require(try JSONSerialization.jsonObject(with: Data(line)) as? [String: Any])
         #expect(Set(object.keys) == ["seq", "time", "request_id", "principal", "action", "outcome", "prev_hash", "hash"])
+    }
+
+    @Test func theNodeFollowsTheRequestRoundTripsAndIsHashed() throws {
+        var record = Self.minimal
+        record.node = "kms-b"
+        let (line, hash) = AuditLine.encode(record, sequence: 5, previousHash: Self.previous)
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.hasPrefix(#"{"seq":5,"time":"2026-11-18T11:06:40.000000Z","request_id":"req-2","node":"kms-b","principal":"bob","#))
+        let decoded = try AuditLine.decode(line)
+        #expect(decoded.record.node == "kms-b")
+        #expect(decoded.record == record)
+        #expect(AuditLine.contentHash(of: line[...]) == hash)
+        #expect(hash != AuditLine.encode(Self.minimal, sequence: 5, previousHash: Self.previous).hash, "the node is in the hashed bytes")
+    }
+
+    /// A line as written before records named their node (the example of docs/AUDIT.md
+    /// until then).
+    static let lineWithoutNode = #"{"seq":2,"time":"2026-11-29T14:58:31.267610Z","request_id":"2afb1009-8136-4b26-b209-d71ec1095a36","#
+        + #""principal":"spiffe://swift-kms.dev/admin","source":"127.0.0.1","action":"kms:Encrypt","#
+        + #""key_id":"924ff602-7435-45d6-962c-1fde89875c1f","key_version":1,"outcome":"allowed","#
+        + #""encryption_context_keys":["app","tenant"],"#
+        + #""encryption_context_hmac":"f5a9b37a2d8ae478a1806cfcd8a64588abfd077ee5eb6fd390244328510b3435","#
+        + #""prev_hash":"d13fb652d5c41be3eaf68dda0fd24e446383f310c0aabe1122045c07a5e3ab95","#
+        + #""hash":"89751460dd8045c094ae40e9fe20988616105e1bf61370e57b56d6ff456e5dea"}"#
+
+    @Test func aLineWithoutNodeStillDecodesAndKeepsItsHash() throws {
+        let line = Array(Self.lineWithoutNode.utf8)
+        let decoded = try AuditLine.decode(line)
+        #expect(decoded.record.node == nil)
+        #expect(decoded.sequence == 2 && decoded.record.action == "kms:Encrypt")
+        #expect(decoded.hash == "89751460dd8045c094ae40e9fe20988616105e1bf61370e57b56d6ff456e5dea")
+        #expect(AuditLine.contentHash(of: line[...]) == decoded.hash)
+        // Encoding the decoded record gives the same bytes: a record without a node is written
+        // exactly as before.
+        #expect(AuditLine.encode(decoded.record, sequence: 2, previousHash: decoded.previousHash).line == line)
     }
 
     @Test func timeKeepsMicroseconds() throws {

@@ -39,26 +39,27 @@ enum Sample {
 
     static func record(
         _ number: Int, principal: String = "alice", action: String = "kms:Encrypt", keyID: String? = "key-1",
-        outcome: AuditRecord.Outcome = .allowed, minute: Int? = nil
+        outcome: AuditRecord.Outcome = .allowed, minute: Int? = nil, node: String? = nil
     ) -> AuditRecord {
         AuditRecord(
-            time: time(minute ?? number), requestID: "req-\(number)", principal: principal, source: "192.0.2.10",
+            time: time(minute ?? number), requestID: "req-\(number)", node: node, principal: principal, source: "192.0.2.10",
             action: action, keyID: keyID, keyVersion: keyID == nil ? nil : 1, outcome: outcome,
             reason: outcome == .denied ? "ACCESS_DENIED" : (outcome == .failed ? "NOT_FOUND" : nil)
         )
     }
 }
 
-/// Appends records `range` (see `Sample.record`) one after the other.
-func appendSamples(_ range: ClosedRange<Int>, to log: AuditLog) async throws {
-    for number in range { try await log.append(Sample.record(number)) }
+/// Appends records `range` (see `Sample.record`) one after the other, naming `node`.
+func appendSamples(_ range: ClosedRange<Int>, node: String? = nil, to log: AuditLog) async throws {
+    for number in range { try await log.append(Sample.record(number, node: node)) }
 }
 
-/// Writes a closed chain of `count` sample records in `directory`; returns its single file.
-func writeSampleChain(in directory: String, count: Int) async throws -> String {
+/// Writes a closed chain of `count` sample records in `directory`, naming `node`; returns
+/// its single file.
+func writeSampleChain(in directory: String, count: Int, node: String? = nil) async throws -> String {
     let log = try openAuditLog(directory)
     defer { log.close() }
-    try await appendSamples(1...count, to: log)
+    try await appendSamples(1...count, node: node, to: log)
     let files = try AuditFileSet.files(in: directory)
     try #require(files.count == 1)
     return files[0].path

@@ -5,9 +5,11 @@ import Testing
 /// Each test tampers with a fresh chain of ten records and expects the exact line reported.
 @Suite struct AuditVerifierTests {
     /// Writes a chain of ten records, lets `tamper` change its lines, and verifies it.
-    private func verifyTampered(_ tamper: (inout [[UInt8]]) throws -> Void, check: (String, AuditVerification) throws -> Void) async throws {
+    private func verifyTampered(
+        node: String? = nil, _ tamper: (inout [[UInt8]]) throws -> Void, check: (String, AuditVerification) throws -> Void
+    ) async throws {
         try await withAuditDirectory { directory in
-            let path = try await writeSampleChain(in: directory, count: 10)
+            let path = try await writeSampleChain(in: directory, count: 10, node: node)
             var content = try lines(of: path)
             try tamper(&content)
             try write(lines: content, to: path)
@@ -33,6 +35,36 @@ import Testing
             lines[3] = replacing(#""principal":"alice""#, with: #""principal":"mallory""#, in: lines[3])
         }) { path, verification in
             expectBroken(verification, path: path, line: 4, problem: "hash does not match its content")
+        }
+    }
+
+    @Test(arguments: [
+        (#""node":"kms-a""#, #""node":"kms-b""#, false, "hash does not match its content"),
+        (#","node":"kms-a""#, "", false, "hash does not match its content"),
+        (#""node":"kms-a""#, #""node":"kms-b""#, true, "prev_hash does not match"),
+    ])
+    func anEditedOrRemovedNodeIsReportedOnItsLine(target: String, replacement: String, rehash: Bool, problem: String) async throws {
+        try await verifyTampered(node: "kms-a", { lines in
+            let edited = replacing(target, with: replacement, in: lines[3])
+            lines[3] = rehash ? rehashed(edited) : edited
+        }) { path, verification in
+            expectBroken(verification, path: path, line: 4, problem: problem)
+        }
+    }
+
+    @Test func recordsWrittenBeforeRecordsNamedTheirNodeVerifyWithTheRecordsAfter() async throws {
+        try await withAuditDirectory { directory in
+            // A log left by a kmsd that wrote no node, continued by one that does.
+            let oldFile = (directory as NSString).appendingPathComponent(AuditFileSet.fileName(firstSequence: 2))
+            try write(lines: [Array(AuditLineTests.lineWithoutNode.utf8)], to: oldFile)
+            let log = try openAuditLog(directory)
+            try await log.append(Sample.record(3, node: "kms-a"))
+            try await log.append(Sample.record(4, node: "kms-a"))
+            log.close()
+            let records = try chainRecords(in: directory)
+            #expect(records.map(\.sequence) == [2, 3, 4])
+            #expect(records.map(\.record.node) == [nil, "kms-a", "kms-a"])
+            try expectIntact(try verifyChain(in: directory), records: 3, in: directory)
         }
     }
 

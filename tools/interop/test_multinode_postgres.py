@@ -380,3 +380,38 @@ def test_kmsd_store_copy_moves_a_dev_store_to_postgres_without_touching_cipherte
                 time.sleep(0.2)
     finally:
         node.kill()
+
+
+def test_a_node_with_another_root_key_or_none_refuses_to_start(cluster, database):
+    """With PostgreSQL, kmsd never creates a root key: a node without the file refuses to
+    start and says how to make one; a node given another key than the cluster's refuses too."""
+    certs = cluster.directory / "dev" / "certs"
+    other_key = cluster.directory / "other.key"
+    subprocess.run([str(BIN_DIR / "kmsd"), "root-key", "generate", str(other_key)], check=True, capture_output=True)
+    again = subprocess.run([str(BIN_DIR / "kmsd"), "root-key", "generate", str(other_key)], capture_output=True, text=True)
+    assert again.returncode != 0, "root-key generate overwrote an existing file"
+    assert oct(other_key.stat().st_mode & 0o777) == "0o600"
+
+    wrong = _write_node_config(cluster.directory, "wrong-key", _free_port(), other_key, certs, database)
+    result = subprocess.run([str(BIN_DIR / "kmsd"), "serve", "--config", str(wrong)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "is not the one that protects" in result.stderr, result.stderr
+
+    # The cluster's database has the key's check value: a node without the file is told to restore it.
+    missing_key = cluster.directory / "missing.key"
+    missing = _write_node_config(cluster.directory, "no-key", _free_port(), missing_key, certs, database)
+    result = subprocess.run([str(BIN_DIR / "kmsd"), "serve", "--config", str(missing)], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 1 and "is missing" in result.stderr, result.stderr
+    assert not missing_key.exists(), "kmsd created a root key for a PostgreSQL store"
+
+    # A new database: still no root key is made; kmsd says how to make one.
+    name = "kms_nokey_" + uuid.uuid4().hex
+    _psql(POSTGRES_URL, f"CREATE DATABASE {name}")
+    try:
+        parts = urllib.parse.urlsplit(POSTGRES_URL)
+        fresh = _write_node_config(cluster.directory, "fresh", _free_port(), missing_key, certs,
+                                   urllib.parse.urlunsplit(parts._replace(path="/" + name)))
+        result = subprocess.run([str(BIN_DIR / "kmsd"), "serve", "--config", str(fresh)], capture_output=True, text=True, timeout=60)
+        assert result.returncode == 1 and "kmsd root-key generate" in result.stderr, result.stderr
+        assert not missing_key.exists(), "kmsd created a root key for a PostgreSQL store"
+    finally:
+        _psql(POSTGRES_URL, f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
