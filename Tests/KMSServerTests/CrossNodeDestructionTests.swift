@@ -1,0 +1,63 @@
+import Foundation
+import KMSCore
+import KMSCrypto
+import KMSPolicy
+import KMSPostgresTestSupport
+import KMSService
+import KMSStoragePostgres
+import Testing
+
+/// Two nodes on one PostgreSQL database: when one node's deletion job destroys a key (which
+/// no call makes, so the multi-node interop tests cannot time it), the other node, which had
+/// the key and its material cached, refuses it within the staleness bound.
+@Suite("destruction across nodes", .enabled(if: PostgresTestServer.url != nil || PostgresTestServer.isRequired))
+struct CrossNodeDestructionTests {
+    static let admin = RequestContext(principal: Principal("spiffe://nodes.example/admin"))
+    static let serverPolicy = """
+    {"Statement": [{"Effect": "Allow", "Principal": "spiffe://nodes.example/admin", "Action": "kms:*", "Resource": "*"}]}
+    """
+
+    @Test func aKeyDestroyedByOneNodesJobIsRefusedByTheOtherWithinTheBound() async throws {
+        try await PostgresTestServer.withFreshDatabase { configuration in
+            let rootKey = try SecretBytes.random(count: 32).withUnsafeBytes { try RootKey(bytes: Array($0)) }
+            let clock = TestClock()
+            let first = try await PostgresKeyStore.open(configuration, logger: PostgresTestServer.logger)
+            let second = try await PostgresKeyStore.open(configuration, logger: PostgresTestServer.logger)
+            let policy = try CompiledPolicy.compile(Self.serverPolicy)
+            let bound = Duration.milliseconds(500)
+            let nodeA = KeyManagementService(store: first, rootKey: rootKey, serverPolicy: policy, clock: { clock.now }, maxStaleness: bound)
+            let nodeB = KeyManagementService(store: second, rootKey: rootKey, serverPolicy: policy, clock: { clock.now }, maxStaleness: bound)
+            let following = [nodeA, nodeB].map { node in Task { await node.followChanges(every: bound / 4) } }
+            defer { following.forEach { $0.cancel() } }
+            while !(nodeA.freshness.isFresh && nodeB.freshness.isFresh) { try await Task.sleep(for: .milliseconds(10)) }
+
+            let keyID = try await nodeA.createKey(CreateKeyRequest(description: "doomed"), context: Self.admin).keyID.description
+            let blob = try await nodeA.encrypt(EncryptRequest(keyID: keyID, plaintext: SecretBytes(copying: [1, 2, 3])), context: Self.admin).ciphertextBlob
+            _ = try await nodeA.scheduleKeyDeletion(keyID: keyID, pendingWindowInDays: 7, context: Self.admin)
+            // Node A cancels and re-enables, so it holds the key enabled with its material cached.
+            _ = try await nodeA.cancelKeyDeletion(keyID: keyID, context: Self.admin)
+            try await nodeA.enableKey(keyID: keyID, context: Self.admin)
+            _ = try await nodeA.decrypt(DecryptRequest(ciphertextBlob: blob), context: Self.admin)
+            _ = try await nodeB.scheduleKeyDeletion(keyID: keyID, pendingWindowInDays: 7, context: Self.admin)
+            clock.advance(days: 8)
+            let destroyed = try await nodeB.runDueWork(now: clock.now).destroyed.map(\.description)
+            #expect(destroyed == [keyID])
+            let done = ContinuousClock.now
+
+            var refusal: KMSError.Code?
+            while refusal == nil {
+                do {
+                    _ = try await nodeA.decrypt(DecryptRequest(ciphertextBlob: blob), context: Self.admin)
+                    #expect(ContinuousClock.now - done < bound + .milliseconds(500), "node A still decrypts with the destroyed key")
+                    try await Task.sleep(for: .milliseconds(10))
+                } catch let error as KMSError {
+                    refusal = error.code
+                }
+            }
+            #expect(refusal == .keyDestroyed)
+            #expect(ContinuousClock.now - done < bound + .milliseconds(500))
+            try await first.close()
+            try await second.close()
+        }
+    }
+}
