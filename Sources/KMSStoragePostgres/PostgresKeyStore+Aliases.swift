@@ -7,7 +7,7 @@ extension PostgresKeyStore {
         guard !alias.name.isEmpty else {
             throw KMSError(.validation, "the alias name is empty")
         }
-        let nameBind = try PostgresRows.text(alias.name, field: "alias name")
+        let nameBind = try RowValues.text(alias.name, field: "alias name")
         try await withTransaction("create an alias") { session async throws(KMSError) in
             guard try await session.lockAlias(named: alias.name) == nil else {
                 throw KMSError(.alreadyExists, "an alias named \(alias.name) already exists")
@@ -57,7 +57,7 @@ extension PostgresKeyStore {
 
     public func listAliases(targetKeyID: KeyID?, after name: String?, limit: Int) async throws(KMSError) -> [StoredAlias] {
         try StoreArguments.checkListLimit(limit)
-        let binds: [PostgresBind] = [
+        let binds: [ColumnValue] = [
             targetKeyID.map { .text($0.description) } ?? .null, PostgresRows.cursor(name), .integer(Int64(limit)),
         ]
         return try await withSession("list aliases") { session async throws(KMSError) in

@@ -11,8 +11,8 @@ extension PostgresKeyStore {
     static let insertGrant = "INSERT INTO grants (\(grantColumns)) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
 
     public func createGrant(_ grant: Grant) async throws(KMSError) {
-        let binds = try Self.grantBinds(grant)
-        let keyBind = PostgresBind.text(grant.keyID.description)
+        let binds = try RowValues.grant(grant)
+        let keyBind = ColumnValue.text(grant.keyID.description)
         try await withTransaction("create a grant") { session async throws(KMSError) in
             try KeyStateRules.checkGrantable(grant.keyID, try await session.lockKeyState(grant.keyID))
             guard try await session.query("SELECT 1 FROM grants WHERE grant_id = $1", [.text(grant.grantID)]).isEmpty else {
@@ -69,7 +69,7 @@ extension PostgresKeyStore {
         try StoreArguments.checkListLimit(limit)
         // A filter with a NUL matches no stored grant.
         guard [grantID, grantee?.name].allSatisfy({ !($0?.utf8.contains(0) ?? false) }) else { return [] }
-        let binds: [PostgresBind] = [
+        let binds: [ColumnValue] = [
             .text(keyID.description), PostgresRows.cursor(after), .integer(Int64(limit)),
             grantID.map { .text($0) } ?? .null, grantee.map { .text($0.name) } ?? .null,
         ]
@@ -83,7 +83,7 @@ extension PostgresKeyStore {
     public func listRetirableGrants(retiringPrincipal: Principal, after: String?, limit: Int) async throws(KMSError) -> [Grant] {
         try StoreArguments.checkListLimit(limit)
         guard !retiringPrincipal.name.utf8.contains(0) else { return [] }
-        let binds: [PostgresBind] = [.text(retiringPrincipal.name), PostgresRows.cursor(after), .integer(Int64(limit))]
+        let binds: [ColumnValue] = [.text(retiringPrincipal.name), PostgresRows.cursor(after), .integer(Int64(limit))]
         return try await readGrants(
             "list retirable grants",
             Self.selectGrants + " WHERE retiring_principal = $1 AND grant_id > $2 ORDER BY grant_id LIMIT $3",
@@ -91,28 +91,10 @@ extension PostgresKeyStore {
         )
     }
 
-    private func readGrants(_ operation: String, _ sql: String, _ binds: [PostgresBind]) async throws(KMSError) -> [Grant] {
+    private func readGrants(_ operation: String, _ sql: String, _ binds: [ColumnValue]) async throws(KMSError) -> [Grant] {
         try await withSession(operation) { session async throws(KMSError) in
             try await session.query(sql, binds).map { (row) throws(KMSError) in try Self.decodeGrant(row) }
         }
-    }
-
-    static func grantBinds(_ grant: Grant) throws(KMSError) -> [PostgresBind] {
-        [
-            try PostgresRows.text(grant.grantID, field: "grant id"),
-            .text(grant.keyID.description),
-            try grant.name.map { (name) throws(KMSError) in try PostgresRows.text(name, field: "grant name") } ?? .null,
-            try PostgresRows.date(grant.creationDate, field: "grant creation date"),
-            try PostgresRows.text(grant.granteePrincipal.name, field: "grantee principal"),
-            try grant.retiringPrincipal.map { (principal) throws(KMSError) in
-                try PostgresRows.text(principal.name, field: "retiring principal")
-            } ?? .null,
-            try PostgresRows.text(grant.issuingPrincipal.name, field: "issuing principal"),
-            .text(try GrantJSON.operations(grant)),
-            .text(try GrantJSON.constraint(grant.constraints.encryptionContextEquals)),
-            .text(try GrantJSON.constraint(grant.constraints.encryptionContextSubset)),
-            try PostgresRows.text(grant.token, field: "grant token"),
-        ]
     }
 
     private static func decodeGrant(_ row: PostgresRandomAccessRow) throws(KMSError) -> Grant {

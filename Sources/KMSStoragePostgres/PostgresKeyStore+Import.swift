@@ -4,10 +4,10 @@ import KMSStorage
 extension PostgresKeyStore {
     public func importKey(_ key: StoredKey, versions: [WrappedKeyVersion], grants: [Grant]) async throws(KMSError) {
         try StoreArguments.checkImport(key, versions: versions, grants: grants)
-        let keyRow = try PostgresRows.keyBinds(key)
-        let versionRows = try versions.map { (version) throws(KMSError) in try PostgresRows.versionBinds(version) }
-        let tagRows = try PostgresRows.tagBinds(key.metadata.keyID, key.tags)
-        let grantRows = try grants.map { (grant) throws(KMSError) in try Self.grantBinds(grant) }
+        let keyRow = try RowValues.key(key)
+        let versionRows = try versions.map { (version) throws(KMSError) in try RowValues.version(version) }
+        let tagRows = try RowValues.tags(key.metadata.keyID, key.tags)
+        let grantRows = try grants.map { (grant) throws(KMSError) in try RowValues.grant(grant) }
         try await withTransaction("import a key") { session async throws(KMSError) in
             guard try await !session.keyExists(key.metadata.keyID) else {
                 throw KMSError(.validation, "a key with id \(key.metadata.keyID) already exists")

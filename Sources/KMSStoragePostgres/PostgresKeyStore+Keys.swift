@@ -6,9 +6,9 @@ extension PostgresKeyStore {
     public func createKey(_ key: StoredKey, firstVersion: WrappedKeyVersion) async throws(KMSError) {
         let metadata = key.metadata
         try StoreArguments.checkFirstVersion(firstVersion, of: key)
-        let keyRow = try PostgresRows.keyBinds(key)
-        let versionRow = try PostgresRows.versionBinds(firstVersion)
-        let tagRows = try PostgresRows.tagBinds(metadata.keyID, key.tags)
+        let keyRow = try RowValues.key(key)
+        let versionRow = try RowValues.version(firstVersion)
+        let tagRows = try RowValues.tags(metadata.keyID, key.tags)
         try await withTransaction("create a key") { session async throws(KMSError) in
             guard try await !session.keyExists(metadata.keyID) else {
                 throw KMSError(.validation, "a key with id \(metadata.keyID) already exists")
@@ -45,7 +45,7 @@ extension PostgresKeyStore {
     }
 
     public func updatePolicy(_ id: KeyID, policy: String, expected: String) async throws(KMSError) -> Bool {
-        let policyBind = try PostgresRows.text(policy, field: "policy")
+        let policyBind = try RowValues.text(policy, field: "policy")
         return try await withTransaction("update a key policy") { session async throws(KMSError) -> Bool in
             let updated = try await session.query(
                 "UPDATE keys SET policy = $1 WHERE key_id = $2 AND policy = $3 RETURNING key_id",
@@ -71,7 +71,7 @@ extension PostgresKeyStore {
     }
 
     public func updateDescription(_ id: KeyID, description: String) async throws(KMSError) {
-        let descriptionBind = try PostgresRows.text(description, field: "description")
+        let descriptionBind = try RowValues.text(description, field: "description")
         try await withTransaction("update a key description") { session async throws(KMSError) in
             let updated = try await session.query(
                 "UPDATE keys SET description = $1 WHERE key_id = $2 RETURNING key_id", [descriptionBind, .text(id.description)]
@@ -82,7 +82,7 @@ extension PostgresKeyStore {
     }
 
     public func tagKey(_ id: KeyID, tags: [String: String], maxTags: Int) async throws(KMSError) {
-        let tagRows = try PostgresRows.tagBinds(id, tags)
+        let tagRows = try RowValues.tags(id, tags)
         try await withTransaction("tag a key") { session async throws(KMSError) in
             _ = try await session.lockKeyState(id)
             for tagRow in tagRows {

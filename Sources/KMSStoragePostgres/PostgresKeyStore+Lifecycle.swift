@@ -4,7 +4,7 @@ import KMSStorage
 
 extension PostgresKeyStore {
     public func scheduleDeletion(_ id: KeyID, deletionDate: Date) async throws(KMSError) {
-        let dateBind = try PostgresRows.date(deletionDate, field: "deletion date")
+        let dateBind = try RowValues.date(deletionDate, field: "deletion date")
         try await withTransaction("schedule a key deletion") { session async throws(KMSError) in
             let state = try await session.lockKeyState(id)
             try KeyStateRules.checkSchedulable(id, state)
@@ -32,7 +32,7 @@ extension PostgresKeyStore {
     /// its data files until VACUUM reuses the space, and in its write-ahead log and backups;
     /// the material there is still wrapped under the root key (docs/DEPLOYMENT.md).
     public func destroyKey(_ id: KeyID, now: Date) async throws(KMSError) -> Bool {
-        let nowBind = try PostgresRows.date(now, field: "current time")
+        let nowBind = try RowValues.date(now, field: "current time")
         return try await withTransaction("destroy a key") { session async throws(KMSError) -> Bool in
             let updated = try await session.query(
                 """
@@ -74,14 +74,14 @@ extension PostgresKeyStore {
 
     private func dueKeys(_ sql: String, state: KeyState, now: Date, limit: Int, operation: String) async throws(KMSError) -> [KeyID] {
         try StoreArguments.checkListLimit(limit)
-        let binds: [PostgresBind] = [.text(state.rawValue), try PostgresRows.date(now, field: "current time"), .integer(Int64(limit))]
+        let binds: [ColumnValue] = [.text(state.rawValue), try RowValues.date(now, field: "current time"), .integer(Int64(limit))]
         return try await withSession(operation) { session async throws(KMSError) in
             try await session.query(sql, binds).map { (row) throws(KMSError) in try row.keyID("key_id") }
         }
     }
 
     public func setRotation(_ id: KeyID, _ schedule: RotationSchedule?) async throws(KMSError) {
-        let scheduleBinds = try PostgresRows.rotationBinds(schedule)
+        let scheduleBinds = try RowValues.rotation(schedule)
         try await withTransaction("set a key's rotation schedule") { session async throws(KMSError) in
             let state = try await session.lockKeyState(id)
             try KeyStateRules.checkRotationSchedule(id, state, schedule)
@@ -98,10 +98,10 @@ extension PostgresKeyStore {
     ) async throws(KMSError) -> Bool {
         let id = newVersion.keyID
         try StoreArguments.checkNewVersion(newVersion, expectedCurrent: expectedCurrent)
-        let versionRow = try PostgresRows.versionBinds(newVersion)
-        let scheduleBinds = try PostgresRows.rotationBinds(nextSchedule)
-        let dueByBind: PostgresBind = if let dueBy { try PostgresRows.date(dueBy, field: "due date") } else { .null }
-        let binds: [PostgresBind] = [
+        let versionRow = try RowValues.version(newVersion)
+        let scheduleBinds = try RowValues.rotation(nextSchedule)
+        let dueByBind: ColumnValue = if let dueBy { try RowValues.date(dueBy, field: "due date") } else { .null }
+        let binds: [ColumnValue] = [
             .text(id.description), .integer(Int64(expectedCurrent)), .integer(Int64(newVersion.version)),
             .text(KeyState.enabled.rawValue), dueByBind,
         ] + scheduleBinds
@@ -129,7 +129,7 @@ extension PostgresKeyStore {
 
     public func listVersions(_ id: KeyID, after: KeyVersion?, limit: Int) async throws(KMSError) -> [WrappedKeyVersion] {
         try StoreArguments.checkListLimit(limit)
-        let binds: [PostgresBind] = [.text(id.description), .integer(Int64(after ?? 0)), .integer(Int64(limit))]
+        let binds: [ColumnValue] = [.text(id.description), .integer(Int64(after ?? 0)), .integer(Int64(limit))]
         return try await withTransaction("list key versions") { session async throws(KMSError) in
             try await session.requireKey(id)
             return try await session.query(PostgresRows.selectVersionPage, binds).map { (row) throws(KMSError) in
@@ -147,7 +147,7 @@ extension PostgresKeyStore {
             }
             try KeyStateRules.checkHasVersions(id, try row.enumValue(KeyState.self, "key_state"))
             let current = try row.version("current_version")
-            let versionBinds: [PostgresBind] = [.text(id.description), .integer(Int64(version))]
+            let versionBinds: [ColumnValue] = [.text(id.description), .integer(Int64(version))]
             guard try await !session.query("SELECT 1 FROM key_versions WHERE key_id = $1 AND version = $2", versionBinds).isEmpty else {
                 throw KMSError(.keyVersionNotFound, "key \(id) has no version \(version)")
             }

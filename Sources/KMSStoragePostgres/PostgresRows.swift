@@ -52,68 +52,10 @@ enum PostgresRows {
         SELECT \(versionColumns) FROM key_versions WHERE key_id = $1 AND version > $2 ORDER BY version LIMIT $3
         """
 
-    /// The binds of `insertKey`.
-    static func keyBinds(_ key: StoredKey) throws(KMSError) -> [PostgresBind] {
-        let metadata = key.metadata
-        return [
-            .text(metadata.keyID.description),
-            try text(metadata.description, field: "description"),
-            .text(metadata.keySpec.rawValue),
-            .text(metadata.keyUsage.rawValue),
-            .text(metadata.keyState.rawValue),
-            try date(metadata.creationDate, field: "creation date"),
-            .integer(Int64(metadata.currentVersion)),
-            try text(metadata.creator.name, field: "creator"),
-            try text(key.policy, field: "policy"),
-            try metadata.deletionDate.map { (date) throws(KMSError) in try Self.date(date, field: "deletion date") } ?? .null,
-        ] + (try rotationBinds(metadata.rotation))
-    }
-
-    /// The binds of `rotation_period_days` and `next_rotation_date`: both NULL when rotation
-    /// is disabled.
-    ///
-    /// - Throws: `KMSError` `.validation` when the period is less than 1 day or the date is out of range.
-    static func rotationBinds(_ schedule: RotationSchedule?) throws(KMSError) -> [PostgresBind] {
-        guard let schedule else { return [.null, .null] }
-        return [.integer(try StoreArguments.rotationPeriod(schedule)), try date(schedule.nextRotationDate, field: "next rotation date")]
-    }
-
-    /// The binds of `upsertTag` for each tag, in tag key order.
-    static func tagBinds(_ id: KeyID, _ tags: [String: String]) throws(KMSError) -> [[PostgresBind]] {
-        try tags.sorted { $0.key < $1.key }.map { (tag) throws(KMSError) -> [PostgresBind] in
-            [.text(id.description), try text(tag.key, field: "tag key"), try text(tag.value, field: "tag value")]
-        }
-    }
-
-    /// The binds of `insertVersion`.
-    static func versionBinds(_ version: WrappedKeyVersion) throws(KMSError) -> [PostgresBind] {
-        [
-            .text(version.keyID.description),
-            .integer(Int64(version.version)),
-            .bytes(version.wrappedMaterial),
-            try date(version.creationDate, field: "version creation date"),
-            .text(version.rotationType.rawValue),
-            .bool(version.isEnabled),
-        ]
-    }
-
-    /// Binds text; PostgreSQL text cannot hold a NUL character.
-    static func text(_ value: String, field: String) throws(KMSError) -> PostgresBind {
-        try StoreArguments.checkText(value, field: field)
-        return .text(value)
-    }
-
-    /// Binds a date as whole microseconds since 1970.
-    ///
-    /// - Throws: `KMSError` `.validation` when the date is not finite or out of range.
-    static func date(_ value: Date, field: String) throws(KMSError) -> PostgresBind {
-        .integer(try StoreArguments.microseconds(value, field: field))
-    }
-
     /// A text cursor that PostgreSQL can bind: text cannot hold NUL, and since no stored name
     /// does either, the names after `cursor` in byte order are exactly those after its part
     /// before the first NUL.
-    static func cursor(_ cursor: String?) -> PostgresBind {
+    static func cursor(_ cursor: String?) -> ColumnValue {
         .text(String(decoding: (cursor ?? "").utf8.prefix { $0 != 0 }, as: UTF8.self))
     }
 

@@ -1,21 +1,13 @@
 import Foundation
 import KMSCore
+import KMSStorage
 import Logging
 import NIOCore
 import PostgresNIO
 import Synchronization
 
-/// A value bound to a statement parameter. Statements are constants; values travel only as
-/// bound parameters.
-enum PostgresBind: Sendable {
-    case text(String)
-    case integer(Int64)
-    case bytes([UInt8])
-    case bool(Bool)
-    case null
-}
-
-/// One leased connection, inside or outside a transaction, for one store call.
+/// One leased connection, inside or outside a transaction, for one store call. Statements
+/// are constants; values travel only as bound parameters.
 struct PostgresSession {
     let connection: PostgresConnection
     let operation: String
@@ -29,7 +21,7 @@ struct PostgresSession {
     ///
     /// - Throws: `KMSError` `.internalFailure` naming the operation, never the bound values.
     @discardableResult
-    func query(_ sql: String, _ binds: [PostgresBind] = []) async throws(KMSError) -> [PostgresRandomAccessRow] {
+    func query(_ sql: String, _ binds: [ColumnValue] = []) async throws(KMSError) -> [PostgresRandomAccessRow] {
         var bindings = PostgresBindings(capacity: binds.count)
         for bind in binds {
             switch bind {
@@ -52,7 +44,7 @@ struct PostgresSession {
     }
 
     /// Runs one statement that returns no rows of interest.
-    func execute(_ sql: String, _ binds: [PostgresBind] = []) async throws(KMSError) {
+    func execute(_ sql: String, _ binds: [ColumnValue] = []) async throws(KMSError) {
         try await query(sql, binds)
     }
 }

@@ -50,21 +50,7 @@ enum GrantRows {
     /// - Throws: `KMSError` `.validation` when a text field contains a NUL character or the
     ///   date is out of range.
     static func binds(_ grant: Grant) throws(KMSError) -> [SQLiteData] {
-        [
-            try SQLiteKeyStore.text(grant.grantID, field: "grant id"),
-            .text(grant.keyID.description),
-            try grant.name.map { (name) throws(KMSError) in try SQLiteKeyStore.text(name, field: "grant name") } ?? .null,
-            try SQLiteKeyStore.date(grant.creationDate, field: "grant creation date"),
-            try SQLiteKeyStore.text(grant.granteePrincipal.name, field: "grantee principal"),
-            try grant.retiringPrincipal.map { (principal) throws(KMSError) in
-                try SQLiteKeyStore.text(principal.name, field: "retiring principal")
-            } ?? .null,
-            try SQLiteKeyStore.text(grant.issuingPrincipal.name, field: "issuing principal"),
-            .text(try GrantJSON.operations(grant)),
-            .text(try GrantJSON.constraint(grant.constraints.encryptionContextEquals)),
-            .text(try GrantJSON.constraint(grant.constraints.encryptionContextSubset)),
-            try SQLiteKeyStore.text(grant.token, field: "grant token"),
-        ]
+        try RowValues.grant(grant).map(SQLiteData.init)
     }
 
     /// Decodes a row of the queries above.

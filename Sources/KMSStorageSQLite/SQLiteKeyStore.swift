@@ -211,29 +211,9 @@ public final class SQLiteKeyStore: KeyStore {
 
     // MARK: Binds
 
+    /// The binds of a `keys` row.
     static func keyRowBinds(_ key: StoredKey) throws(KMSError) -> [SQLiteData] {
-        let metadata = key.metadata
-        return [
-            .text(metadata.keyID.description),
-            try text(metadata.description, field: "description"),
-            .text(metadata.keySpec.rawValue),
-            .text(metadata.keyUsage.rawValue),
-            .text(metadata.keyState.rawValue),
-            try date(metadata.creationDate, field: "creation date"),
-            .integer(SQLiteInt64(metadata.currentVersion)),
-            try text(metadata.creator.name, field: "creator"),
-            try text(key.policy, field: "policy"),
-            try optionalDate(metadata.deletionDate, field: "deletion date"),
-        ] + (try rotationBinds(metadata.rotation))
-    }
-
-    /// The binds of the `rotation_period_days` and `next_rotation_date` columns: both NULL
-    /// when rotation is disabled.
-    ///
-    /// - Throws: `KMSError` `.validation` when the period is less than 1 day or the date is out of range.
-    static func rotationBinds(_ schedule: RotationSchedule?) throws(KMSError) -> [SQLiteData] {
-        guard let schedule else { return [.null, .null] }
-        return [.integer(SQLiteInt64(try StoreArguments.rotationPeriod(schedule))), try date(schedule.nextRotationDate, field: "next rotation date")]
+        try RowValues.key(key).map(SQLiteData.init)
     }
 
     /// Inserts a key row; binds as `keyRowBinds` makes them.
@@ -252,39 +232,29 @@ public final class SQLiteKeyStore: KeyStore {
 
     /// The binds of `upsertTag` for each tag, in tag key order.
     static func tagRowBinds(_ id: KeyID, _ tags: [String: String]) throws(KMSError) -> [[SQLiteData]] {
-        try tags.sorted { $0.key < $1.key }.map { (tag) throws(KMSError) -> [SQLiteData] in
-            [.text(id.description), try text(tag.key, field: "tag key"), try text(tag.value, field: "tag value")]
-        }
+        try RowValues.tags(id, tags).map { $0.map(SQLiteData.init) }
     }
 
     /// The binds of `StoredKeyRows.insertVersion`.
     static func versionRowBinds(_ version: WrappedKeyVersion) throws(KMSError) -> [SQLiteData] {
-        [
-            .text(version.keyID.description),
-            .integer(SQLiteInt64(version.version)),
-            .blob(ByteBuffer(bytes: version.wrappedMaterial)),
-            try date(version.creationDate, field: "version creation date"),
-            .text(version.rotationType.rawValue),
-            .integer(version.isEnabled ? 1 : 0),
-        ]
+        try RowValues.version(version).map(SQLiteData.init)
     }
 
     /// Binds text that SQLite can give back unchanged: it reads text up to the first NUL.
     static func text(_ value: String, field: String) throws(KMSError) -> SQLiteData {
-        try StoreArguments.checkText(value, field: field)
-        return .text(value)
+        SQLiteData(try RowValues.text(value, field: field))
     }
 
     /// Binds a date as whole microseconds since 1970.
     ///
     /// - Throws: `KMSError` `.validation` when the date is not finite or out of range.
     static func date(_ value: Date, field: String) throws(KMSError) -> SQLiteData {
-        .integer(SQLiteInt64(try StoreArguments.microseconds(value, field: field)))
+        SQLiteData(try RowValues.date(value, field: field))
     }
 
-    /// Binds a date as `date(_:field:)` does, or NULL for `nil`.
-    private static func optionalDate(_ value: Date?, field: String) throws(KMSError) -> SQLiteData {
-        guard let value else { return .null }
-        return try date(value, field: field)
+    /// The binds of the `rotation_period_days` and `next_rotation_date` columns: both NULL
+    /// when rotation is disabled.
+    static func rotationBinds(_ schedule: RotationSchedule?) throws(KMSError) -> [SQLiteData] {
+        try RowValues.rotation(schedule).map(SQLiteData.init)
     }
 }
