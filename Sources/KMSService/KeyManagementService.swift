@@ -54,6 +54,9 @@ public final class KeyManagementService: Sendable {
     /// (logged here, never shown to the caller), or `.storeUnavailable` while this node
     /// cannot confirm it is current with a shared store (the database is unreachable).
     func storage<T>(_ operation: String, _ body: () async throws -> T) async throws(KMSError) -> T {
+        // A node that is not current refuses at once instead of waiting on a database that
+        // may be unreachable.
+        try freshness.requireFresh()
         do {
             return try await body()
         } catch let error as KMSError {

@@ -24,7 +24,7 @@ struct CrossNodeDestructionTests {
             let first = try await PostgresKeyStore.open(configuration, logger: PostgresTestServer.logger)
             let second = try await PostgresKeyStore.open(configuration, logger: PostgresTestServer.logger)
             let policy = try CompiledPolicy.compile(Self.serverPolicy)
-            let bound = Duration.milliseconds(500)
+            let bound = Duration.seconds(2)
             let nodeA = KeyManagementService(store: first, rootKey: rootKey, serverPolicy: policy, clock: { clock.now }, maxStaleness: bound)
             let nodeB = KeyManagementService(store: second, rootKey: rootKey, serverPolicy: policy, clock: { clock.now }, maxStaleness: bound)
             let following = [nodeA, nodeB].map { node in Task { await node.followChanges(every: bound / 4) } }

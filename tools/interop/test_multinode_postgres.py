@@ -307,6 +307,13 @@ def test_a_database_outage_fails_closed_and_recovers_without_restarts(cluster, s
                 assert outcome == "STORE_UNAVAILABLE"
             health = stubs["health_grpc"].HealthStub(clients[1][0]).Check(stubs["health"].HealthCheckRequest(), timeout=5)
             assert health.status == stubs["health"].HealthCheckResponse.NOT_SERVING
+            # A call that needs the database fails at once too; it does not hang.
+            started = time.monotonic()
+            with pytest.raises(grpc.RpcError) as refused:
+                clients[2][1].CreateKey(pb.CreateKeyRequest(description="during the outage"), timeout=10)
+            assert refused.value.code() == grpc.StatusCode.UNAVAILABLE, refused.value.details()
+            assert _error_reason(refused.value) == "STORE_UNAVAILABLE"
+            assert time.monotonic() - started < 2, "CreateKey waited on the unreachable database"
         finally:
             subprocess.run([script, "resume", POSTGRES_DIR], check=True, capture_output=True)
         resumed = time.monotonic()
