@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-protobuf", from: "1.39.0"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/apple/swift-certificates", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -60,6 +62,19 @@ let package = Package(
                 "KMSCore",
                 .product(name: "X509", package: "swift-certificates"),
                 .product(name: "SwiftASN1", package: "swift-asn1"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The TLS edge's certificate logic: client-certificate verification (SPIFFE trust
+        // domains bound to their bundles, CRLs, key usage), certificate material and its
+        // reloading, forwarded client certificates (XFCC); no sockets.
+        .target(
+            name: "KMSTLS",
+            dependencies: [
+                "KMSCore", "KMSIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
             ],
             swiftSettings: strictSettings
         ),
@@ -125,13 +140,70 @@ let package = Package(
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ]
         ),
+        // The SPIFFE Workload API, generated from proto/spiffe by tools/generate-proto.sh; nothing hand-written.
+        .target(
+            name: "SPIFFEWorkloadAPI",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
+        // Workload API client: the X.509-SVID and trust bundles from a SPIFFE agent's socket, kept current.
+        .target(
+            name: "KMSWorkloadAPI",
+            dependencies: [
+                "SPIFFEWorkloadAPI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // Test support: a fake Workload API server on a unix socket that issues and rotates SVIDs.
+        .target(
+            name: "KMSWorkloadAPITestSupport",
+            dependencies: [
+                "SPIFFEWorkloadAPI", "KMSDevPKI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
+        // The Workload API client against the fake server: rotation, bundles, reconnects, refusals.
+        .testTarget(
+            name: "KMSWorkloadAPITests",
+            dependencies: [
+                "KMSWorkloadAPI", "KMSWorkloadAPITestSupport", "SPIFFEWorkloadAPI", "KMSDevPKI",
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strictSettings
+        ),
         // gRPC adapter: TLS, identity, config, proto ⇄ domain, error mapping.
         .target(
             name: "KMSServer",
             dependencies: [
                 "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
-                "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit",
+                "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit", "KMSTLS", "KMSWorkloadAPI",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -214,6 +286,16 @@ let package = Package(
             dependencies: ["KMSAudit", "KMSCore", .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log")],
             swiftSettings: strictSettings
         ),
+        .testTarget(
+            name: "KMSTLSTests",
+            dependencies: [
+                "KMSTLS", "KMSDevPKI", "KMSCore", "KMSIdentity",
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: strictSettings
+        ),
         .testTarget(name: "KMSStorageTests", dependencies: ["KMSStorage", "KMSCore"], swiftSettings: strictSettings),
         .testTarget(
             name: "KMSStorageSQLiteTests",
@@ -248,10 +330,16 @@ let package = Package(
             dependencies: [
                 "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto", "KMSAudit", "KMSStorage",
                 "KMSStorageSQLite", "KMSStoragePostgres", "KMSPostgresTestSupport", "KMSStorageConformance", "KMSService",
+                "KMSTLS", "KMSWorkloadAPITestSupport",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "X509", package: "swift-certificates"),
             ],
             resources: [.copy("Resources")],
             swiftSettings: strictSettings

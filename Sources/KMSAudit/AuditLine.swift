@@ -35,6 +35,10 @@ public enum AuditLine {
         }
         JSONText.appendKey("principal", to: &out)
         JSONText.appendString(record.principal, to: &out)
+        if let proxy = record.proxy {
+            JSONText.appendKey("proxy", to: &out)
+            JSONText.appendString(proxy, to: &out)
+        }
         if let source = record.source {
             JSONText.appendKey("source", to: &out)
             JSONText.appendString(source, to: &out)
@@ -134,6 +138,7 @@ public enum AuditLine {
         guard let outcome = AuditRecord.Outcome(rawValue: fields.outcome) else { throw AuditLineError("unknown outcome") }
         let record = AuditRecord(
             time: time, requestID: fields.requestId, batchIndex: fields.batchIndex, node: fields.node, principal: fields.principal,
+            proxy: fields.proxy,
             source: fields.source, action: fields.action, keyID: fields.keyId, keyVersion: fields.keyVersion, alias: fields.alias,
             destinationKeyID: fields.destinationKeyId, destinationKeyVersion: fields.destinationKeyVersion,
             outcome: outcome, reason: fields.reason, encryptionContextKeys: fields.encryptionContextKeys ?? [],
@@ -176,6 +181,7 @@ private struct AuditLineFields: Decodable {
     let batchIndex: Int?
     let node: String?
     let principal: String
+    let proxy: String?
     let source: String?
     let action: String
     let keyId: String?
@@ -193,7 +199,7 @@ private struct AuditLineFields: Decodable {
     let hash: String
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, node, principal, source, action, alias, outcome, reason, hash
+        case seq, time, node, principal, proxy, source, action, alias, outcome, reason, hash
         case requestId = "request_id", batchIndex = "batch_index", keyId = "key_id", keyVersion = "key_version"
         case destinationKeyId = "destination_key_id", destinationKeyVersion = "destination_key_version"
         case encryptionContextKeys = "encryption_context_keys", encryptionContextHmac = "encryption_context_hmac"

@@ -28,8 +28,12 @@ public struct AuditRecord: Sendable, Equatable {
     /// The node id of the `kmsd` that wrote the record (`cluster.node_id`, by default the
     /// host name); `nil` in records written before records named their node.
     public var node: String?
+    /// The caller. For a call a trusted proxy forwarded, the client the proxy names.
     public var principal: String
-    /// The caller's IP address.
+    /// The trusted proxy (mesh sidecar, nginx) that forwarded the call on the caller's
+    /// behalf (`x-forwarded-client-cert`); `nil` for a direct call.
+    public var proxy: String?
+    /// The caller's IP address (a forwarded call's: the proxy's).
     public var source: String?
     /// The action as policies name it (`kms:Encrypt`).
     public var action: String
@@ -58,6 +62,7 @@ public struct AuditRecord: Sendable, Equatable {
         batchIndex: Int? = nil,
         node: String? = nil,
         principal: String,
+        proxy: String? = nil,
         source: String? = nil,
         action: String,
         keyID: String? = nil,
@@ -77,6 +82,7 @@ public struct AuditRecord: Sendable, Equatable {
         self.batchIndex = batchIndex
         self.node = node
         self.principal = principal
+        self.proxy = proxy
         self.source = source
         self.action = action
         self.keyID = keyID

@@ -32,67 +32,32 @@ public struct IdentityResolver: Sendable {
     ///   SPIFFE ID or a malformed subject alternative name extension; such a certificate
     ///   has no principal.
     public func resolve(_ certificate: Certificate) throws(InvalidIdentity) -> CallerIdentity {
-        let subject = RFC4514.string(for: certificate.subject)
-        let sans: [GeneralName]
-        do {
-            sans = Array(try certificate.extensions.subjectAlternativeNames ?? SubjectAlternativeNames())
-        } catch {
-            throw InvalidIdentity(
-                reason: "the client certificate's subject alternative name extension is malformed",
-                certificateSubject: subject
-            )
-        }
-        let sanTexts = sans.map(SubjectAlternativeNameText.text)
-        var uris: [String] = []
-        var dnsNames: [String] = []
-        for name in sans {
-            switch name {
-            case .uniformResourceIdentifier(let uri): uris.append(uri)
-            case .dnsName(let dns): dnsNames.append(dns)
-            default: break
-            }
-        }
+        try resolve(SubjectAlternativeNameList(certificate))
+    }
+
+    /// The identity of a client that a trusted proxy names by its SPIFFE ID or other URIs,
+    /// DNS names and subject (Envoy's `x-forwarded-client-cert` `URI`, `DNS`, `Subject`)
+    /// without forwarding its certificate; the same rules and refusals apply as to a
+    /// certificate with these names.
+    ///
+    /// - Throws: `InvalidIdentity` for several SPIFFE IDs or an invalid one.
+    public func resolveForwarded(subject: String, uris: [String], dnsNames: [String]) throws(InvalidIdentity) -> CallerIdentity {
+        try resolve(SubjectAlternativeNameList(subject: subject, uris: uris, dnsNames: dnsNames))
+    }
+
+    private func resolve(_ names: SubjectAlternativeNameList) throws(InvalidIdentity) -> CallerIdentity {
         // Checked before the rules, so that no rule can give such a certificate a name.
-        let spiffeID: SPIFFEID?
-        switch Self.spiffeID(among: uris) {
-        case .valid(let id):
-            spiffeID = id
-        case .invalid(let reason):
-            throw InvalidIdentity(reason: reason, certificateSubject: subject, certificateSANs: sanTexts)
-        }
+        let spiffeID = try SPIFFEID.claimed(amongURIs: names.uris, in: names)
         let principal: String
-        if let rule = rules.first(where: { $0.matches(uris: uris, dnsNames: dnsNames, subject: subject) }) {
+        if let rule = rules.first(where: { $0.matches(uris: names.uris, dnsNames: names.dnsNames, subject: names.subject) }) {
             principal = rule.principal
         } else {
-            principal = spiffeID?.description ?? subject
+            principal = spiffeID?.description ?? names.subject
         }
         return CallerIdentity(
             principal: Principal(principal),
-            certificateSubject: subject,
-            certificateSANs: sanTexts
+            certificateSubject: names.subject,
+            certificateSANs: names.texts
         )
-    }
-
-    /// What a certificate's URI SANs say about its SPIFFE ID.
-    private enum SPIFFEIDClaim {
-        /// No URI with the `spiffe` scheme (`nil`), or exactly one, which is valid.
-        case valid(SPIFFEID?)
-        /// Several URIs with the `spiffe` scheme, or one that is not a valid SPIFFE ID.
-        case invalid(String)
-    }
-
-    /// The one SPIFFE ID among `uris`, if any.
-    private static func spiffeID(among uris: [String]) -> SPIFFEIDClaim {
-        let claimed = uris.filter(SPIFFEID.hasSPIFFEScheme)
-        guard claimed.count <= 1 else {
-            return .invalid("the client certificate has \(claimed.count) SPIFFE IDs; exactly one is allowed")
-        }
-        guard let uri = claimed.first else { return .valid(nil) }
-        switch SPIFFEID.parse(uri) {
-        case .valid(let id):
-            return .valid(id)
-        case .invalid(let problem):
-            return .invalid("the client certificate's SPIFFE ID \(MessageText.quoted(uri)) is invalid: \(problem)")
-        }
     }
 }

@@ -7,18 +7,18 @@
 ///
 /// Matching is linear in practice: it backtracks only to the most recent `*`, so a
 /// pattern with many stars cannot make it take exponential time.
-struct WildcardPattern: Sendable, Equatable {
+public struct WildcardPattern: Sendable, Equatable {
     private let characters: [Unicode.Scalar]
     private let caseInsensitive: Bool
 
     /// Compiles `pattern`; with `caseInsensitive`, both sides are lower-cased before matching.
-    init(_ pattern: String, caseInsensitive: Bool = false) {
+    public init(_ pattern: String, caseInsensitive: Bool = false) {
         self.characters = Array((caseInsensitive ? pattern.lowercased() : pattern).unicodeScalars)
         self.caseInsensitive = caseInsensitive
     }
 
     /// Whether the whole of `text` matches the pattern.
-    func matches(_ text: String) -> Bool {
+    public func matches(_ text: String) -> Bool {
         let text = Array((caseInsensitive ? text.lowercased() : text).unicodeScalars)
         var p = 0
         var t = 0

@@ -30,7 +30,8 @@ struct AuditInterceptor: ServerInterceptor {
     ) async throws -> StreamingServerResponse<Output> {
         let builder = AuditRecordBuilder(
             log: log, requestID: UUID().uuidString.lowercased(), time: clock(), action: "kms:" + context.descriptor.method,
-            principal: CurrentCall.identity?.principal.description ?? "", source: CurrentCall.sourceIP
+            principal: CurrentCall.identity?.principal.description ?? "", proxy: CurrentCall.proxy?.description,
+            source: CurrentCall.sourceIP
         )
         do {
             try await log.ensureAvailable()

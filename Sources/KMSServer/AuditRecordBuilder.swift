@@ -15,6 +15,8 @@ struct AuditRecordBuilder: Sendable {
     /// `kms:` and the RPC's method name.
     let action: String
     let principal: String
+    /// The trusted proxy that forwarded the call, if one did.
+    var proxy: String? = nil
     let source: String?
 
     /// The records of a call that ended with `failure` (`nil` when it succeeded).
@@ -55,6 +57,7 @@ struct AuditRecordBuilder: Sendable {
             batchIndex: batchIndex,
             node: log.options.node,
             principal: principal,
+            proxy: proxy,
             source: source,
             action: action ?? self.action,
             keyID: values.keyID?.description,

@@ -1,3 +1,4 @@
+import Foundation
 import GRPCCore
 import GRPCNIOTransportHTTP2
 import KMSCore
@@ -11,6 +12,9 @@ enum CurrentCall {
     /// Why the caller's verified certificate names no valid identity, when it does not
     /// (`identity` is `nil` then); `AuditInterceptor` refuses and records the call.
     @TaskLocal static var identityRejection: InvalidIdentity?
+    /// The trusted proxy that forwarded the call, when one did (`identity` is then the
+    /// client the proxy names).
+    @TaskLocal static var proxy: Principal?
     @TaskLocal static var sourceIP: String?
     /// Where the service notes what the call's audit record needs; set by `AuditInterceptor`.
     @TaskLocal static var audit: AuditFacts?
@@ -30,9 +34,13 @@ enum CurrentCall {
 /// Resolves the caller's principal from the verified client certificate once per RPC
 /// and makes it available to handlers through `CurrentCall`; a certificate that names no
 /// valid identity leaves `CurrentCall.identityRejection` instead, for `AuditInterceptor` to
-/// refuse and record.
+/// refuse and record. A call from a trusted proxy that carries `x-forwarded-client-cert`
+/// is the call of the client the header names (see `ForwardedCallerResolver`), with the
+/// proxy in `CurrentCall.proxy`.
 struct CallerIdentityInterceptor: ServerInterceptor {
     let resolver: IdentityResolver
+    let forwarded: ForwardedCallerResolver
+    let peers: VerifiedPeers
     let logger: Logger
 
     func intercept<Input: Sendable, Output: Sendable>(
@@ -40,25 +48,34 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        guard let transport = context.transportSpecific as? HTTP2ServerTransport.Posix.Context,
-              let certificate = transport.peerCertificate
-        else {
+        guard let certificate = peers.chain(remotePeer: context.remotePeer, localPeer: context.localPeer)?.first else {
             throw RPCError(code: .unauthenticated, message: "a client certificate is required")
         }
         var identity: CallerIdentity?
         var rejection: InvalidIdentity?
+        var proxy: Principal?
         do {
-            identity = try resolver.resolve(certificate)
+            let caller = try resolver.resolve(certificate)
+            identity = caller
+            let header = Array(request.metadata[stringValues: ForwardedCallerResolver.header])
+            if !header.isEmpty, forwarded.trusts(caller.principal) {
+                proxy = caller.principal
+                identity = nil
+                identity = try await forwarded.client(named: header, at: Date())
+            }
         } catch {
             rejection = error
-            logger.warning("refused a client certificate that names no valid identity", metadata: [
+            logger.warning("refused a call whose caller has no valid identity", metadata: [
                 "reason": "\(error.reason)", "peer": "\(context.remotePeer)",
+                "proxy": "\(proxy?.description ?? "")",
             ])
         }
         return try await CurrentCall.$identity.withValue(identity) {
             try await CurrentCall.$identityRejection.withValue(rejection) {
-                try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: context.remotePeer)) {
-                    try await next(request, context)
+                try await CurrentCall.$proxy.withValue(proxy) {
+                    try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: context.remotePeer)) {
+                        try await next(request, context)
+                    }
                 }
             }
         }

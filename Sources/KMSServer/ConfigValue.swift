@@ -48,6 +48,19 @@ indirect enum ConfigValue {
         }
     }
 
+    func bool(at path: String) throws -> Bool {
+        guard case .bool(let flag) = self else { throw ConfigurationError("\(path) must be true or false") }
+        return flag
+    }
+
+    /// The value as a whole number within `range`.
+    func wholeNumber(at path: String, in range: ClosedRange<Int>) throws -> Int {
+        guard case .number(let number) = self, let whole = Int(exactly: number), range.contains(whole) else {
+            throw ConfigurationError("\(path) must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return whole
+    }
+
     func list(at path: String) throws -> [ConfigValue] {
         guard case .list(let items) = self else { throw ConfigurationError("\(path) must be a list") }
         return items

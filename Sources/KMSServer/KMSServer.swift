@@ -9,6 +9,7 @@ import KMSPolicy
 import KMSProto
 import KMSService
 import KMSStorage
+import KMSWorkloadAPI
 import Logging
 
 /// A running `kmsd`: the gRPC server over mutual TLS in front of the key service, and the
@@ -18,7 +19,10 @@ import Logging
 /// the database and checks the root key (refusing to start with a wrong or missing one);
 /// `run()` serves and runs the jobs until `beginGracefulShutdown()`.
 public final class KMSServer: Sendable {
-    private let grpcServer: GRPCServer<HTTP2ServerTransport.Posix>
+    private let grpcServer: GRPCServer<HTTP2ServerTransport.Custom<MutualTLSListener>>
+    private let transport: HTTP2ServerTransport.Custom<MutualTLSListener>
+    private let tlsReloader: TLSFileReloader
+    private let workloadAPI: WorkloadAPIFollower?
     private let store: any KeyStore
     private let dataDirectoryLock: DataDirectoryLock
     private let service: KeyManagementService
@@ -53,6 +57,13 @@ public final class KMSServer: Sendable {
             serverPolicy = try configuration.serverPolicy.map { json throws(KMSError) in try CompiledPolicy.compile(json) }
         } catch {
             throw ConfigurationError("server_policy: \(error.message)")
+        }
+        let fileMaterial: TLSFileMaterial
+        do {
+            try configuration.tls.validate()
+            fileMaterial = try TLSFileMaterial.load(configuration.tls)
+        } catch {
+            throw StartupError("TLS: \(error)")
         }
         try FileManager.default.createDirectory(
             atPath: configuration.dataDirectory,
@@ -89,26 +100,38 @@ public final class KMSServer: Sendable {
             maxStaleness: configuration.cluster.maxStaleness, logger: logger
         )
         self.service = service
-        let transport = HTTP2ServerTransport.Posix(
-            address: .ipv4OrIPv6(configuration.listen),
-            transportSecurity: .mTLS(
-                certificateChain: [.file(path: configuration.tls.certificate, format: .pem)],
-                privateKey: .file(path: configuration.tls.privateKey, format: .pem)
-            ) { tls in
-                tls.trustRoots = .certificates([.file(path: configuration.tls.clientCA, format: .pem)])
-                tls.clientCertificateVerification = .noHostnameVerification
-            },
-            config: .defaults { config in
-                config.rpc.maxRequestPayloadSize = Limits.maxTransportMessageBytes
+        let tlsMaterial = TLSMaterialStore(files: fileMaterial, staleRevocationLists: configuration.tls.staleCRL)
+        tlsReloader = TLSFileReloader(settings: configuration.tls, store: tlsMaterial, logger: logger)
+        workloadAPI = try configuration.tls.workloadAPISocket.map { socket in
+            do {
+                let endpoint = try WorkloadAPIEndpoint(parsing: socket)
+                return WorkloadAPIFollower(client: WorkloadAPIClient(endpoint: endpoint, logger: logger), store: tlsMaterial, logger: logger)
+            } catch {
+                throw StartupError("tls.spiffe_workload_api.socket: \(error)")
             }
+        }
+        let peers = VerifiedPeers()
+        let identityResolver = IdentityResolver(rules: configuration.identityRules)
+        let listener = MutualTLSListener(
+            address: configuration.listen, minimumVersion: configuration.tls.minimumVersion,
+            limits: configuration.limits, material: tlsMaterial, peers: peers, logger: logger
         )
+        let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: .limited(by: configuration.limits))
+        self.transport = transport
         self.grpcServer = GRPCServer(
             transport: transport,
             services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService(auditLog: auditLog, freshness: service.freshness)],
             interceptorPipeline: [
                 // Health checks need no principal (and are the benchmark's transport floor).
                 .apply(
-                    CallerIdentityInterceptor(resolver: IdentityResolver(rules: configuration.identityRules), logger: logger),
+                    CallerIdentityInterceptor(
+                        resolver: identityResolver,
+                        forwarded: ForwardedCallerResolver(
+                            proxies: configuration.trustedProxies, resolver: identityResolver,
+                            verifier: { tlsMaterial.current?.verifier }
+                        ),
+                        peers: peers, logger: logger
+                    ),
                     to: .services([Kms_V1_KeyManagementService.descriptor])
                 ),
                 .apply(
@@ -130,6 +153,10 @@ public final class KMSServer: Sendable {
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runJobsPeriodically() }
+                group.addTask { await self.tlsReloader.run() }
+                if let workloadAPI = self.workloadAPI {
+                    group.addTask { await workloadAPI.run() }
+                }
                 if self.store.isShared {
                     // Read the change feed four times per staleness bound, so one slow or
                     // failed read does not yet make the node refuse calls.
@@ -207,9 +234,18 @@ public final class KMSServer: Sendable {
         }
     }
 
+    /// Reads the `tls:` files now (as on SIGHUP) and puts them in force when every one is
+    /// usable; otherwise logs why and keeps the material in force.
+    ///
+    /// - Returns: whether the new material is in force.
+    @discardableResult
+    public func reloadTLSMaterial() -> Bool {
+        tlsReloader.reload(reason: "reload requested")
+    }
+
     /// The port the server listens on (useful with port 0). Waits until it is bound.
     public func listeningPort() async throws -> Int {
-        let address = try await grpcServer.listeningAddress
+        let address = await transport.listeningAddress
         guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
             throw StartupError("the server is not listening on an IP address")
         }
@@ -222,9 +258,15 @@ public final class KMSServer: Sendable {
     }
 }
 
-extension GRPCNIOTransportCore.SocketAddress {
-    /// A socket address for a listen address: IPv6 when the host has a colon.
-    static func ipv4OrIPv6(_ address: HostPort) -> Self {
-        address.isIPv6 ? .ipv6(host: address.host, port: address.port) : .ipv4(host: address.host, port: address.port)
+extension HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
+    /// The transport's settings: the largest message it reads and the connection limits.
+    static func limited(by limits: ServerConfiguration.ConnectionLimits) -> Self {
+        var config = Self.defaults
+        config.rpc.maxRequestPayloadSize = Limits.maxTransportMessageBytes
+        config.connection.maxIdleTime = .seconds(limits.idleTimeoutSeconds)
+        config.connection.keepalive.time = .seconds(limits.keepaliveIntervalSeconds)
+        config.connection.keepalive.timeout = .seconds(limits.keepaliveTimeoutSeconds)
+        config.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+        return config
     }
 }

@@ -57,8 +57,8 @@ extension ServerConfiguration {
         let fields = try value.mapping(at: "audit", allowed: ["directory", "fsync", "max_file_bytes", "log_context_values"])
         var audit = Audit()
         if let directory = fields["directory"] { audit.directory = path(try directory.string(at: "audit.directory")) }
-        if let fsync = fields["fsync"] { audit.fsync = try flag(fsync, at: "audit.fsync") }
-        if let clear = fields["log_context_values"] { audit.logContextValues = try flag(clear, at: "audit.log_context_values") }
+        if let fsync = fields["fsync"] { audit.fsync = try fsync.bool(at: "audit.fsync") }
+        if let clear = fields["log_context_values"] { audit.logContextValues = try clear.bool(at: "audit.log_context_values") }
         if let size = fields["max_file_bytes"] {
             guard case .number(let number) = size, let bytes = Int(exactly: number) else {
                 throw ConfigurationError("audit.max_file_bytes must be a whole number of bytes")
@@ -67,10 +67,5 @@ extension ServerConfiguration {
         }
         try audit.validate()
         return audit
-    }
-
-    private static func flag(_ value: ConfigValue, at path: String) throws -> Bool {
-        guard case .bool(let flag) = value else { throw ConfigurationError("\(path) must be true or false") }
-        return flag
     }
 }

@@ -18,8 +18,13 @@ extension ServerConfiguration {
         return try parse(yaml: text, relativeTo: base)
     }
 
-    /// Parses YAML configuration text; relative paths are resolved against `base`.
-    public static func parse(yaml text: String, relativeTo base: String) throws -> ServerConfiguration {
+    /// Parses YAML configuration text; relative paths are resolved against `base`, and
+    /// `SPIFFE_ENDPOINT_SOCKET` is read from `environment`.
+    public static func parse(
+        yaml text: String,
+        relativeTo base: String,
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) throws -> ServerConfiguration {
         let root: ConfigValue
         do {
             guard let node = try Yams.compose(yaml: text) else { throw ConfigurationError("the configuration file is empty") }
@@ -29,23 +34,24 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
-        let tlsMapping = try top.required("tls", in: "configuration").mapping(at: "tls", allowed: ["certificate", "private_key", "client_ca"])
-        let tls = TLSFiles(
-            certificate: path(try tlsMapping.required("certificate", in: "tls").string(at: "tls.certificate")),
-            privateKey: path(try tlsMapping.required("private_key", in: "tls").string(at: "tls.private_key")),
-            clientCA: path(try tlsMapping.required("client_ca", in: "tls").string(at: "tls.client_ca"))
+        let tls = try tlsSettings(
+            top.required("tls", in: "configuration"), path: path,
+            workloadAPIEndpoint: environment["SPIFFE_ENDPOINT_SOCKET"]
         )
+        let identity = try top["identity"].map(identitySettings) ?? (rules: [], proxies: TrustedProxies())
         let storage = try top["storage"].map { try storageSettings($0, path: path) } ?? .sqlite
         return ServerConfiguration(
             listen: try listenAddress(top.required("listen", in: "configuration").string(at: "listen")),
             dataDirectory: path(try top.required("data_dir", in: "configuration").string(at: "data_dir")),
             rootKeyFile: try top["root_key_file"].map { path(try $0.string(at: "root_key_file")) },
             tls: tls,
-            identityRules: try top["identity"].map(identityRules) ?? [],
+            limits: try top["limits"].map(connectionLimits) ?? ConnectionLimits(),
+            identityRules: identity.rules,
+            trustedProxies: identity.proxies,
             serverPolicy: try top["server_policy"].map(serverPolicy),
             jobs: try top["jobs"].map(jobs) ?? Jobs(),
             audit: try top["audit"].map { try audit($0, path: path) } ?? Audit(),
@@ -61,10 +67,22 @@ extension ServerConfiguration {
         return address
     }
 
-    private static func identityRules(_ value: ConfigValue) throws -> [IdentityRule] {
-        let identity = try value.mapping(at: "identity", allowed: ["rules"])
-        guard let rules = identity["rules"] else { return [] }
-        return try rules.list(at: "identity.rules").enumerated().map { index, rule in
+    private static func identitySettings(_ value: ConfigValue) throws -> (rules: [IdentityRule], proxies: TrustedProxies) {
+        let identity = try value.mapping(at: "identity", allowed: ["rules", "trusted_proxies", "forwarded_names_without_certificate"])
+        var proxies = TrustedProxies()
+        if let patterns = identity["trusted_proxies"] {
+            proxies.principals = try patterns.list(at: "identity.trusted_proxies").enumerated().map { index, pattern in
+                try pattern.string(at: "identity.trusted_proxies[\(index)]")
+            }
+        }
+        if let names = identity["forwarded_names_without_certificate"] {
+            proxies.acceptNamesWithoutCertificate = try names.bool(at: "identity.forwarded_names_without_certificate")
+        }
+        return (try identity["rules"].map(identityRules) ?? [], proxies)
+    }
+
+    private static func identityRules(_ rules: ConfigValue) throws -> [IdentityRule] {
+        try rules.list(at: "identity.rules").enumerated().map { index, rule in
             let at = "identity.rules[\(index)]"
             let fields = try rule.mapping(at: at, allowed: ["uri_san", "dns_san", "subject", "principal"])
             let principal = try fields.required("principal", in: at).string(at: "\(at).principal")

@@ -6,22 +6,6 @@ import Yams
 /// The settings of `kmsd serve`, read from a YAML file (see docs/CONFIGURATION.md).
 /// Relative paths are resolved against the directory of the configuration file.
 public struct ServerConfiguration: Sendable {
-    /// Where TLS credentials live.
-    public struct TLSFiles: Sendable {
-        /// The server's certificate chain (PEM), leaf first.
-        public var certificate: String
-        /// The server's private key (PEM).
-        public var privateKey: String
-        /// The CA bundle (PEM) that client certificates must chain to.
-        public var clientCA: String
-
-        public init(certificate: String, privateKey: String, clientCA: String) {
-            self.certificate = certificate
-            self.privateKey = privateKey
-            self.clientCA = clientCA
-        }
-    }
-
     /// How the background jobs run: automatic rotation of keys whose period has passed and
     /// destruction of keys whose deletion window has ended.
     public struct Jobs: Sendable, Equatable {
@@ -56,9 +40,14 @@ public struct ServerConfiguration: Sendable {
     public var dataDirectory: String
     /// The file holding the 256-bit root key; default `<data_dir>/root.key`.
     public var rootKeyFile: String
-    public var tls: TLSFiles
+    /// The TLS listener's certificates, trust and protocol settings.
+    public var tls: TLSSettings
+    /// Connection limits of the listener.
+    public var limits: ConnectionLimits
     /// Rules that map certificates to principals; the first match wins.
     public var identityRules: [IdentityRule]
+    /// The sidecars and proxies whose `x-forwarded-client-cert` header names the real caller.
+    public var trustedProxies: TrustedProxies
     /// The server policy as JSON text; `nil` allows nothing server-wide.
     public var serverPolicy: String?
     /// The background jobs' schedule.
@@ -74,8 +63,10 @@ public struct ServerConfiguration: Sendable {
         listen: HostPort,
         dataDirectory: String,
         rootKeyFile: String? = nil,
-        tls: TLSFiles,
+        tls: TLSSettings,
+        limits: ConnectionLimits = ConnectionLimits(),
         identityRules: [IdentityRule] = [],
+        trustedProxies: TrustedProxies = TrustedProxies(),
         serverPolicy: String? = nil,
         jobs: Jobs = Jobs(),
         audit: Audit = Audit(),
@@ -86,6 +77,8 @@ public struct ServerConfiguration: Sendable {
         self.dataDirectory = dataDirectory
         self.rootKeyFile = rootKeyFile ?? (dataDirectory as NSString).appendingPathComponent("root.key")
         self.tls = tls
+        self.limits = limits
+        self.trustedProxies = trustedProxies
         self.identityRules = identityRules
         self.serverPolicy = serverPolicy
         self.jobs = jobs

@@ -46,7 +46,8 @@ struct Dev: AsyncParsableCommand {
     }
 }
 
-/// Starts a server and stops it gracefully on SIGINT or SIGTERM.
+/// Starts a server, stops it gracefully on SIGINT or SIGTERM, and reloads its TLS
+/// material on SIGHUP.
 enum ServerRunner {
     static func run(_ configuration: ServerConfiguration) async throws {
         LoggingSystem.bootstrap { label in
@@ -55,10 +56,15 @@ enum ServerRunner {
             return handler
         }
         let server = await orExit { try await KMSServer(configuration: configuration) }
-        let signals = [SIGINT, SIGTERM].map { signal -> any DispatchSourceSignal in
+        let handlers: [(Int32, @Sendable () -> Void)] = [
+            (SIGINT, { server.beginGracefulShutdown() }),
+            (SIGTERM, { server.beginGracefulShutdown() }),
+            (SIGHUP, { server.reloadTLSMaterial() }),
+        ]
+        let signals = handlers.map { signal, handler -> any DispatchSourceSignal in
             Foundation.signal(signal, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: signal)
-            source.setEventHandler { server.beginGracefulShutdown() }
+            source.setEventHandler(handler: handler)
             source.resume()
             return source
         }

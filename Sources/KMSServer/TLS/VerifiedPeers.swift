@@ -1,0 +1,72 @@
+import NIOCore
+import Synchronization
+import X509
+
+/// The verified client certificate chain of every open connection, by the connection's
+/// addresses, for the interceptors to find a call's caller.
+///
+/// gRPC's custom server transport gives a call its connection's peer strings
+/// (`ServerContext.remotePeer`, `localPeer`) but no transport-specific context, so the
+/// listener records each connection's chain here when its handshake completes and removes
+/// it when the connection closes. While a connection is open no other connection has the
+/// same pair of addresses, so a call cannot be given another connection's chain; a call
+/// whose connection is gone finds nothing and is refused.
+final class VerifiedPeers: Sendable {
+    private let chains = Mutex<[String: Entry]>([:])
+
+    private struct Entry {
+        let connection: ObjectIdentifier
+        let chain: [Certificate]
+    }
+
+    /// What `forget` needs to remove a connection's chain.
+    struct Registration: Sendable {
+        fileprivate let key: String
+        fileprivate let connection: ObjectIdentifier
+    }
+
+    /// Records `chain` as the verified chain of `channel`'s connection.
+    ///
+    /// - Returns: the registration to forget when the connection closes; `nil` when the
+    ///   channel has no IP addresses (it closed already).
+    func record(_ chain: [Certificate], for channel: any Channel) -> Registration? {
+        guard let key = Self.key(of: channel) else { return nil }
+        let registration = Registration(key: key, connection: ObjectIdentifier(channel))
+        chains.withLock { $0[key] = Entry(connection: registration.connection, chain: chain) }
+        return registration
+    }
+
+    /// Forgets a connection's chain (not a later connection's with the same addresses).
+    func forget(_ registration: Registration) {
+        chains.withLock { chains in
+            if chains[registration.key]?.connection == registration.connection { chains[registration.key] = nil }
+        }
+    }
+
+    /// The verified chain of the connection with these peer strings, leaf first.
+    func chain(remotePeer: String, localPeer: String) -> [Certificate]? {
+        chains.withLock { $0["\(remotePeer) \(localPeer)"]?.chain }
+    }
+
+    /// The number of connections with a recorded chain.
+    var count: Int {
+        chains.withLock { $0.count }
+    }
+
+    /// The key of `channel`: its peer strings as gRPC writes them (`ipv4:127.0.0.1:5000`,
+    /// `ipv6:[::1]:5000`).
+    private static func key(of channel: any Channel) -> String? {
+        guard let remote = channel.remoteAddress.flatMap(peerString), let local = channel.localAddress.flatMap(peerString) else {
+            return nil
+        }
+        return "\(remote) \(local)"
+    }
+
+    private static func peerString(_ address: SocketAddress) -> String? {
+        switch address {
+        case .v4(let ipv4): address.port.map { "ipv4:\(ipv4.host):\($0)" }
+        case .v6(let ipv6): address.port.map { "ipv6:[\(ipv6.host)]:\($0)" }
+        case .unixDomainSocket: nil
+        }
+    }
+}
