@@ -209,6 +209,19 @@ struct RPCFailure: Equatable, CustomStringConvertible {
     let reason: String?
 
     var description: String { "\(code) \(reason ?? "-")" }
+
+    init(code: RPCError.Code, reason: String?) {
+        self.code = code
+        self.reason = reason
+    }
+
+    /// The code and `ErrorInfo` reason of `error`.
+    init(_ error: RPCError) {
+        let status = try? error.unpackGoogleRPCStatus()
+        let info = status?.details.compactMap(\.errorInfo).first
+        if let info { precondition(info.domain == "kms", "unexpected ErrorInfo domain \(info.domain)") }
+        self.init(code: error.code, reason: info?.reason)
+    }
 }
 
 /// The failure of `body`, or `nil` when it succeeds.
@@ -217,10 +230,7 @@ func failure(_ body: () async throws -> some Any) async -> RPCFailure? {
         _ = try await body()
         return nil
     } catch let error as RPCError {
-        let status = try? error.unpackGoogleRPCStatus()
-        let info = status?.details.compactMap(\.errorInfo).first
-        if let info { precondition(info.domain == "kms", "unexpected ErrorInfo domain \(info.domain)") }
-        return RPCFailure(code: error.code, reason: info?.reason)
+        return RPCFailure(error)
     } catch {
         return RPCFailure(code: .unknown, reason: "\(error)")
     }
