@@ -18,8 +18,9 @@ public enum Limits {
     public static let maxTagValueCharacters = 256
     /// Largest request message of a single-item RPC, in bytes.
     public static let maxRequestBytes = 64 * 1024
-    /// Largest message the transport buffers at all; larger ones reset the stream before
-    /// they are read whole. Above `maxRequestBytes` to leave room for batch requests.
+    /// Largest message the server reads at all; a larger one is answered RESOURCE_EXHAUSTED
+    /// (`LIMIT_EXCEEDED`) from its 5-byte prefix, before it is buffered. Above
+    /// `maxRequestBytes` to leave room for batch requests.
     public static let maxTransportMessageBytes = 1024 * 1024 + 64 * 1024
     /// The largest batch request message (BatchEncrypt, BatchDecrypt, BatchGenerateDataKey).
     public static let maxBatchRequestBytes = 1024 * 1024

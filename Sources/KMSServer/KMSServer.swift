@@ -11,14 +11,16 @@ import KMSService
 import KMSStorage
 import KMSWorkloadAPI
 import Logging
+import ServiceLifecycle
 
 /// A running `kmsd`: the gRPC server over mutual TLS in front of the key service, and the
 /// background jobs (automatic rotation, destruction of keys whose deletion window ended).
 ///
 /// `init` locks the data directory (refusing to start when another `kmsd` serves it), opens
 /// the database and checks the root key (refusing to start with a wrong or missing one);
-/// `run()` serves and runs the jobs until `beginGracefulShutdown()`.
-public final class KMSServer: Sendable {
+/// `run()` serves and runs the jobs until `beginGracefulShutdown()` or the graceful shutdown
+/// of the `ServiceGroup` it runs in.
+public final class KMSServer: Service, Sendable {
     private let grpcServer: GRPCServer<HTTP2ServerTransport.Custom<MutualTLSListener>>
     private let transport: HTTP2ServerTransport.Custom<MutualTLSListener>
     private let tlsReloader: TLSFileReloader
@@ -30,6 +32,7 @@ public final class KMSServer: Sendable {
     private let clock: @Sendable () -> Date
     private let jobInterval: Duration
     private let logger: Logger
+    private let serving = ServingState()
 
     /// Opens the server's database with the system clock.
     ///
@@ -120,8 +123,12 @@ public final class KMSServer: Sendable {
         self.transport = transport
         self.grpcServer = GRPCServer(
             transport: transport,
-            services: [SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)), HealthService(auditLog: auditLog, freshness: service.freshness)],
+            services: [
+                SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)),
+                HealthService(auditLog: auditLog, freshness: service.freshness, serving: serving),
+            ],
             interceptorPipeline: [
+                .apply(InFlightCallsInterceptor(state: serving), to: .services([Kms_V1_KeyManagementService.descriptor])),
                 // Health checks need no principal (and are the benchmark's transport floor).
                 .apply(
                     CallerIdentityInterceptor(
@@ -143,12 +150,27 @@ public final class KMSServer: Sendable {
     }
 
     /// Serves and runs the background jobs every `jobs.interval_seconds` until
-    /// `beginGracefulShutdown()` is called, then stops the jobs, closes the database and
-    /// releases the data directory's lock.
+    /// `beginGracefulShutdown()` is called or the service group shuts down gracefully: then
+    /// health turns NOT_SERVING, the listener stops accepting, the calls in flight finish,
+    /// the jobs stop, the audit log is synced and closed, the database closed and the data
+    /// directory's lock released.
     ///
     /// - Throws: what the gRPC server throws when it cannot serve (for example, the address
-    ///   is in use).
+    ///   is in use); `ShutdownCutShort` when the task was cancelled (the grace period passed,
+    ///   or a second signal) while calls were still running.
     public func run() async throws {
+        try await withTaskCancellationHandler {
+            try await withGracefulShutdownHandler {
+                try await serve()
+            } onGracefulShutdown: {
+                self.beginGracefulShutdown()
+            }
+        } onCancel: {
+            serving.noteCancellation()
+        }
+    }
+
+    private func serve() async throws {
         defer { dataDirectoryLock.release() }
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -169,12 +191,28 @@ public final class KMSServer: Sendable {
                 try await group.next()
             }
         } catch {
-            auditLog.close()
-            try? await store.close()
-            throw error
+            try? await closeStorage()
+            throw Task.isCancelled ? cutShort() : error
         }
+        if Task.isCancelled {
+            try? await closeStorage()
+            throw cutShort()
+        }
+        try await closeStorage()
+    }
+
+    /// Syncs and closes the audit log and closes the database, also when the server's task
+    /// was cancelled (the close itself is not).
+    private func closeStorage() async throws {
         auditLog.close()
-        try await store.close()
+        try await Task { [store] in try await store.close() }.value
+    }
+
+    /// Logs and returns the error of a shutdown that cancelled the calls still running.
+    private func cutShort() -> ShutdownCutShort {
+        let cut = ShutdownCutShort(callsCancelled: serving.callsCancelled)
+        logger.error("shutdown cut short: \(cut)")
+        return cut
     }
 
     /// Runs the background jobs once, now (by the server's clock): rotates every key whose
@@ -252,14 +290,30 @@ public final class KMSServer: Sendable {
         return port
     }
 
-    /// Stops accepting new RPCs and lets running ones finish.
+    /// Turns health NOT_SERVING, stops accepting new RPCs and lets running ones finish.
     public func beginGracefulShutdown() {
+        serving.beginStopping()
+        logger.info("shutting down: no new calls; the calls in flight finish", metadata: [
+            "calls_in_flight": "\(serving.callsInFlight)",
+        ])
         grpcServer.beginGracefulShutdown()
     }
 }
 
+/// A shutdown that did not wait for every call: the grace period passed or a second signal
+/// came, and the calls still running were cancelled.
+public struct ShutdownCutShort: Error, CustomStringConvertible {
+    /// The KMS calls that were running when the server was cancelled.
+    public let callsCancelled: Int
+
+    public var description: String {
+        "the grace period passed or a second signal came; \(callsCancelled) call(s) in flight were cancelled"
+    }
+}
+
 extension HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
-    /// The transport's settings: the largest message it reads and the connection limits.
+    /// The transport's settings: the largest message it reads (a larger one is answered by
+    /// `OversizeMessageGuard`, not reset), and the connection limits.
     static func limited(by limits: ServerConfiguration.ConnectionLimits) -> Self {
         var config = Self.defaults
         config.rpc.maxRequestPayloadSize = Limits.maxTransportMessageBytes
@@ -267,6 +321,13 @@ extension HTTP2ServerTransport.Custom<MutualTLSListener>.Config {
         config.connection.keepalive.time = .seconds(limits.keepaliveIntervalSeconds)
         config.connection.keepalive.timeout = .seconds(limits.keepaliveTimeoutSeconds)
         config.http2.maxConcurrentStreams = limits.maxConcurrentStreams
+        config.channelDebuggingCallbacks.onAcceptHTTP2Stream = { stream in
+            stream.eventLoop.makeCompletedFuture {
+                try stream.pipeline.syncOperations.addHandler(
+                    OversizeMessageGuard(limit: Limits.maxTransportMessageBytes), position: .first
+                )
+            }
+        }
         return config
     }
 }

@@ -34,7 +34,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -55,6 +55,7 @@ extension ServerConfiguration {
             serverPolicy: try top["server_policy"].map(serverPolicy),
             jobs: try top["jobs"].map(jobs) ?? Jobs(),
             audit: try top["audit"].map { try audit($0, path: path) } ?? Audit(),
+            shutdown: try top["shutdown"].map(shutdown) ?? Shutdown(),
             storage: storage,
             cluster: try clusterSettings(top["cluster"], storage: storage)
         )
@@ -98,6 +99,12 @@ extension ServerConfiguration {
                 throw ConfigurationError("\(at): \(error)")
             }
         }
+    }
+
+    private static func shutdown(_ value: ConfigValue) throws -> Shutdown {
+        let fields = try value.mapping(at: "shutdown", allowed: ["grace_seconds"])
+        guard let grace = fields["grace_seconds"] else { return Shutdown() }
+        return Shutdown(graceSeconds: try grace.wholeNumber(at: "shutdown.grace_seconds", in: Shutdown.graceSecondsRange))
     }
 
     private static func jobs(_ value: ConfigValue) throws -> Jobs {

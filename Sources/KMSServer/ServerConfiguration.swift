@@ -34,6 +34,21 @@ public struct ServerConfiguration: Sendable {
         }
     }
 
+    /// How `kmsd` stops on SIGTERM or SIGINT (`shutdown:`).
+    public struct Shutdown: Sendable, Equatable {
+        /// The allowed values of `graceSeconds`.
+        public static let graceSecondsRange = 1...3600
+
+        /// Seconds the calls in flight have to finish; past them they are cancelled and
+        /// `kmsd` exits with a non-zero status.
+        public var graceSeconds: Int
+
+        /// Settings with `graceSeconds` (default 30).
+        public init(graceSeconds: Int = 30) {
+            self.graceSeconds = graceSeconds
+        }
+    }
+
     /// The address to listen on.
     public var listen: HostPort
     /// The directory for the database (and, by default, the root key).
@@ -54,6 +69,8 @@ public struct ServerConfiguration: Sendable {
     public var jobs: Jobs
     /// The audit trail's settings.
     public var audit: Audit
+    /// How long a graceful shutdown may take.
+    public var shutdown: Shutdown
     /// Where keys are stored: SQLite in `data_dir` (default) or a shared PostgreSQL database.
     public var storage: StorageConfiguration
     /// This node's part in a cluster on a shared database.
@@ -70,6 +87,7 @@ public struct ServerConfiguration: Sendable {
         serverPolicy: String? = nil,
         jobs: Jobs = Jobs(),
         audit: Audit = Audit(),
+        shutdown: Shutdown = Shutdown(),
         storage: StorageConfiguration = .sqlite,
         cluster: ClusterConfiguration = ClusterConfiguration()
     ) {
@@ -83,6 +101,7 @@ public struct ServerConfiguration: Sendable {
         self.serverPolicy = serverPolicy
         self.jobs = jobs
         self.audit = audit
+        self.shutdown = shutdown
         self.storage = storage
         self.cluster = cluster
     }

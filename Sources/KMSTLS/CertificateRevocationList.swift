@@ -51,6 +51,11 @@ public struct CertificateRevocationList: Sendable, Hashable {
     ///   exactly one well-formed CertificateList, signed with an unsupported algorithm, list
     ///   more than `maximumEntryCount` certificates, or carry an unknown critical extension.
     public init(derEncoded: [UInt8]) throws(CRLError) {
+        try self.init(derEncoded: derEncoded, entryLimit: Self.maximumEntryCount)
+    }
+
+    /// Parses one DER-encoded CRL that may list at most `entryLimit` certificates.
+    init(derEncoded: [UInt8], entryLimit: Int) throws(CRLError) {
         guard !derEncoded.isEmpty else {
             throw CRLError(.empty, "the CRL is empty")
         }
@@ -59,7 +64,7 @@ public struct CertificateRevocationList: Sendable, Hashable {
         }
         let parsed: CRLFields
         do {
-            parsed = try CRLFields(derEncoded: derEncoded)
+            parsed = try CRLFields(derEncoded: derEncoded, entryLimit: entryLimit)
         } catch let error as CRLError {
             throw error
         } catch {
@@ -144,7 +149,7 @@ private struct CRLFields {
     var tbsCertListBytes: ArraySlice<UInt8>
     var signatureBytes: ArraySlice<UInt8>
 
-    init(derEncoded: [UInt8]) throws {
+    init(derEncoded: [UInt8], entryLimit: Int) throws {
         // DER.parse refuses trailing bytes after the outer SEQUENCE.
         let root = try crlField("the CRL's DER encoding") { try DER.parse(derEncoded) }
         let (tbsNode, outerAlgorithmNode, signatureNode) = try crlField("the CertificateList SEQUENCE") {
@@ -197,7 +202,7 @@ private struct CRLFields {
                 lookahead = nodes
                 if let node = lookahead.next(), node.identifier == .sequence {
                     nodes = lookahead
-                    revoked = try Self.revokedCertificates(node, extensionsAllowed: isVersion2)
+                    revoked = try Self.revokedCertificates(node, extensionsAllowed: isVersion2, limit: entryLimit)
                 }
                 if let extensions = try crlField("crlExtensions", {
                     try DER.optionalExplicitlyTagged(&nodes, tagNumber: 0, tagClass: .contextSpecific) { node in
@@ -258,7 +263,8 @@ private struct CRLFields {
     /// Reads `revokedCertificates` into a set of serial numbers.
     private static func revokedCertificates(
         _ node: ASN1Node,
-        extensionsAllowed: Bool
+        extensionsAllowed: Bool,
+        limit: Int
     ) throws -> Set<Certificate.SerialNumber> {
         var serials: Set<Certificate.SerialNumber> = []
         var count = 0
@@ -269,11 +275,8 @@ private struct CRLFields {
                 var entryCount = 0
                 while counter.next() != nil {
                     entryCount += 1
-                    guard entryCount <= CertificateRevocationList.maximumEntryCount else {
-                        throw CRLError(
-                            .tooManyEntries,
-                            "the CRL lists more than \(CertificateRevocationList.maximumEntryCount) certificates"
-                        )
+                    guard entryCount <= limit else {
+                        throw CRLError(.tooManyEntries, "the CRL lists more than \(limit) certificates")
                     }
                 }
                 serials.reserveCapacity(entryCount)
@@ -314,7 +317,8 @@ private struct CRLFields {
                     default:
                         throw CRLError(
                             .unsupportedCriticalExtension,
-                            "revoked certificate entry \(number) has an unsupported critical extension \(crlExtensionName(entryExtension.oid))"
+                            "revoked certificate entry \(number) has an unsupported critical extension "
+                                + crlExtensionName(entryExtension.oid)
                         )
                     }
                 }
@@ -350,13 +354,13 @@ private struct CRLSignedInteger: ASN1IntegerRepresentable {
 }
 
 /// Reads an `Extensions` SEQUENCE, refusing an extension that appears twice (RFC 5280 §4.2).
-private func crlExtensionList(_ node: ASN1Node, of owner: String) throws -> [Certificate.Extension] {
-    let extensions = try crlField("the extensions of \(owner)") {
+private func crlExtensionList(_ node: ASN1Node, of owner: @autoclosure () -> String) throws -> [Certificate.Extension] {
+    let extensions = try crlField("the extensions of \(owner())") {
         try DER.sequence(of: Certificate.Extension.self, identifier: .sequence, rootNode: node)
     }
     var seen = Set<ASN1ObjectIdentifier>()
     for crlExtension in extensions where !seen.insert(crlExtension.oid).inserted {
-        throw CRLError(.malformed, "\(owner) has the extension \(crlExtensionName(crlExtension.oid)) twice")
+        throw CRLError(.malformed, "\(owner()) has the extension \(crlExtensionName(crlExtension.oid)) twice")
     }
     return extensions
 }
@@ -396,17 +400,18 @@ private func crlDate(year: Int, month: Int, day: Int, hours: Int, minutes: Int, 
 
 /// Runs `body`, turning an error that is not already a `CRLError` into a `malformed` one
 /// that names `what` was being read.
-private func crlField<T>(_ what: String, _ body: () throws -> T) throws -> T {
+private func crlField<T>(_ what: @autoclosure () -> String, _ body: () throws -> T) throws -> T {
     do {
         return try body()
     } catch let error as CRLError {
         throw error
     } catch {
-        throw CRLError(.malformed, "\(what) does not parse: \(crlDescribe(error))")
+        throw CRLError(.malformed, "\(what()) does not parse: \(crlDescribe(error))")
     }
 }
 
-/// A short description of a parsing error, without the source location SwiftASN1 adds.
+/// A short description of a parsing error, without the source location SwiftASN1 adds,
+/// and cut to 200 characters (a PEM error may quote the input).
 func crlDescribe(_ error: any Error) -> String {
     var text = String(describing: error)
     if error is ASN1Error {
@@ -417,7 +422,7 @@ func crlDescribe(_ error: any Error) -> String {
             text = String(text[..<space])
         }
     }
-    return text
+    return text.count > 200 ? text.prefix(200) + "…" : text
 }
 
 /// An extension's name for messages: its common name when it has one, else its OID.

@@ -15,18 +15,25 @@ struct ForwardedClientCertificateParser {
     mutating func parse() throws(ForwardedClientCertificateError) -> [ForwardedClientCertificate] {
         let maximumLength = ForwardedClientCertificate.maximumHeaderLength
         guard bytes.count <= maximumLength else {
-            throw Failure(.tooLarge, "the x-forwarded-client-cert header is \(bytes.count) bytes; at most \(maximumLength) are accepted")
+            throw Failure(
+                .tooLarge,
+                "the x-forwarded-client-cert header is \(bytes.count) bytes; at most \(maximumLength) are accepted"
+            )
         }
         if let index = bytes.firstIndex(where: Self.isControl) {
-            throw Failure(.syntax, "the x-forwarded-client-cert header has a control character (0x\(Self.hex(bytes[index]))) at byte \(index)")
+            throw Failure(
+                .syntax,
+                "the x-forwarded-client-cert header has a control character (0x\(Self.hex(bytes[index]))) at byte \(index)"
+            )
         }
         guard bytes.contains(where: { !Self.isSpace($0) }) else {
             throw Failure(.empty, "the x-forwarded-client-cert header is empty")
         }
+        let maximumCount = ForwardedClientCertificate.maximumElementCount
         var elements: [ForwardedClientCertificate] = []
         while true {
-            guard elements.count < ForwardedClientCertificate.maximumElementCount else {
-                throw Failure(.tooLarge, "the x-forwarded-client-cert header has more than \(ForwardedClientCertificate.maximumElementCount) elements")
+            guard elements.count < maximumCount else {
+                throw Failure(.tooLarge, "the x-forwarded-client-cert header has more than \(maximumCount) elements")
             }
             elements.append(try parseElement(number: elements.count + 1))
             guard position < bytes.count else { return elements }

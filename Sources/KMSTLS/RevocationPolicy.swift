@@ -1,10 +1,17 @@
 import Foundation
+import Synchronization
 import SwiftASN1
 import X509
 
-/// The revocation lists in force, by issuer name.
-struct RevocationIndex: Sendable {
+/// The revocation lists in force, by issuer name, with the signature checks remembered:
+/// a list's signature is verified once per issuer certificate, not at every handshake.
+final class RevocationIndex: Sendable {
+    /// Issuer certificates whose checks are remembered at most (a client may present any
+    /// number of intermediates under a CA's name).
+    static let rememberedIssuers = 1024
+
     private let listsByIssuer: [DistinguishedName: [CertificateRevocationList]]
+    private let signedBy = Mutex<[Certificate: [CertificateRevocationList]]>([:])
 
     init(_ lists: [CertificateRevocationList]) {
         listsByIssuer = Dictionary(grouping: lists, by: \.issuer)
@@ -12,7 +19,13 @@ struct RevocationIndex: Sendable {
 
     /// The lists that `issuer` signed and that cover the certificates it issued.
     func lists(issuedBy issuer: Certificate) -> [CertificateRevocationList] {
-        (listsByIssuer[issuer.subject] ?? []).filter { $0.isSigned(by: issuer) }
+        guard let named = listsByIssuer[issuer.subject] else { return [] }
+        if let known = signedBy.withLock({ $0[issuer] }) { return known }
+        let signed = named.filter { $0.isSigned(by: issuer) }
+        signedBy.withLock { remembered in
+            if remembered.count < Self.rememberedIssuers { remembered[issuer] = signed }
+        }
+        return signed
     }
 }
 

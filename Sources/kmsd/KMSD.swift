@@ -2,6 +2,8 @@ import ArgumentParser
 import Foundation
 import KMSServer
 import Logging
+import ServiceLifecycle
+import UnixSignals
 
 /// `kmsd`: the swift-kms server.
 @main
@@ -46,8 +48,9 @@ struct Dev: AsyncParsableCommand {
     }
 }
 
-/// Starts a server, stops it gracefully on SIGINT or SIGTERM, and reloads its TLS
-/// material on SIGHUP.
+/// Runs a server in a `ServiceGroup`: SIGTERM or SIGINT shuts it down gracefully within
+/// `shutdown.grace_seconds`; a second one, or the end of the grace period, cancels the
+/// calls still running and `kmsd` exits with status 1. SIGHUP reloads the TLS material.
 enum ServerRunner {
     static func run(_ configuration: ServerConfiguration) async throws {
         LoggingSystem.bootstrap { label in
@@ -55,26 +58,47 @@ enum ServerRunner {
             handler.logLevel = .info
             return handler
         }
-        let server = await orExit { try await KMSServer(configuration: configuration) }
-        let handlers: [(Int32, @Sendable () -> Void)] = [
-            (SIGINT, { server.beginGracefulShutdown() }),
-            (SIGTERM, { server.beginGracefulShutdown() }),
-            (SIGHUP, { server.reloadTLSMaterial() }),
-        ]
-        let signals = handlers.map { signal, handler -> any DispatchSourceSignal in
-            Foundation.signal(signal, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: signal)
-            source.setEventHandler(handler: handler)
-            source.resume()
-            return source
-        }
+        let logger = Logger(label: "kmsd")
+        let server = await orExit { try await KMSServer(configuration: configuration, logger: logger) }
+        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: logger)
+        groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdown.graceSeconds)
+        let group = ServiceGroup(configuration: groupConfiguration)
+        let running = Task { try await group.run() }
+        let signals = Task { await follow(await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup), group: group, running: running, server: server, logger: logger) }
         Task {
             if let port = try? await server.listeningPort() {
                 FileHandle.standardError.write(Data("kmsd listening on \(configuration.listen.host):\(port)\n".utf8))
             }
         }
-        try await server.run()
-        signals.forEach { $0.cancel() }
+        let result = await running.result
+        signals.cancel()
+        if case .failure(let error) = result {
+            FileHandle.standardError.write(Data("kmsd: \(error)\n".utf8))
+            Foundation.exit(1)
+        }
+    }
+
+    /// Acts on signals until cancelled: the first SIGTERM or SIGINT starts a graceful
+    /// shutdown, the next cancels `running`; SIGHUP reloads the TLS material.
+    private static func follow(
+        _ signals: UnixSignalsSequence, group: ServiceGroup, running: Task<Void, any Error>, server: KMSServer, logger: Logger
+    ) async {
+        var stopping = false
+        for await signal in signals {
+            switch signal {
+            case .sighup:
+                server.reloadTLSMaterial()
+            default:
+                if stopping {
+                    logger.warning("second \(signal): cancelling the calls still running")
+                    running.cancel()
+                } else {
+                    stopping = true
+                    logger.info("\(signal): shutting down gracefully")
+                    await group.triggerGracefulShutdown()
+                }
+            }
+        }
     }
 
     /// Runs a start-up step; on failure prints the operator-facing message and exits 1.

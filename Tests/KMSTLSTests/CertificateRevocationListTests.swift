@@ -1,7 +1,7 @@
 import Crypto
 import Foundation
 import KMSDevPKI
-import KMSTLS
+@testable import KMSTLS
 import SwiftASN1
 import Testing
 import X509
@@ -340,15 +340,26 @@ struct CertificateRevocationListTests {
         #expect(throws: CRLError(.fileTooLarge, "")) { try CertificateRevocationList(derEncoded: bytes) }
     }
 
-    @Test("a CRL with more than 1,000,000 entries is refused; one with exactly that many is read")
+    @Test("a CRL with more than 1,000,000 entries is refused")
     func tooManyEntries() throws {
         let limit = CertificateRevocationList.maximumEntryCount
+        #expect(limit == 1_000_000)
         let over = CRLTestSupport.Builder.withRepeatedEntries(count: limit + 1)
         let error = #expect(throws: CRLError.self) { try CertificateRevocationList(derEncoded: over) }
         #expect(error?.code == .tooManyEntries)
         #expect(error?.message.contains("1000000") == true)
-        let atLimit = try CertificateRevocationList(derEncoded: CRLTestSupport.Builder.withRepeatedEntries(count: limit))
+    }
+
+    @Test("the entry limit is inclusive")
+    func entryLimitBoundary() throws {
+        let atLimit = try CertificateRevocationList(
+            derEncoded: CRLTestSupport.Builder.withRepeatedEntries(count: 10),
+            entryLimit: 10
+        )
         #expect(atLimit.lists(0x2A))
+        #expect(throws: CRLError(.tooManyEntries, "")) {
+            try CertificateRevocationList(derEncoded: CRLTestSupport.Builder.withRepeatedEntries(count: 11), entryLimit: 10)
+        }
     }
 
     @Test("an unknown critical CRL extension is refused; known critical and unknown non-critical ones are accepted")
@@ -613,11 +624,13 @@ enum CRLTestSupport {
         /// An unsigned CRL listing serial 42 `count` times, written without per-entry work.
         static func withRepeatedEntries(count: Int) -> [UInt8] {
             let entry: [UInt8] = [0x30, 0x12, 0x02, 0x01, 0x2A, 0x17, 0x0D] + Array("240101000000Z".utf8)
-            var contents: [UInt8] = []
+            // Doubling: a few large copies instead of a million small appends.
+            var contents = entry
             contents.reserveCapacity(entry.count * count)
-            for _ in 0..<count {
-                contents.append(contentsOf: entry)
+            while contents.count * 2 <= entry.count * count {
+                contents.append(contentsOf: contents)
             }
+            contents.append(contentsOf: contents[..<(entry.count * count - contents.count)])
             var builder = Builder()
             builder.rawRevokedCertificates = [0x30] + derLength(contents.count) + contents
             return try! builder.build()

@@ -56,6 +56,8 @@ struct WorkloadAPIClientTests {
             try await FakeWorkloadAPIServer.withServer(socketPath: socketPath) { server in
                 try await WorkloadAPITestSupport.withClient(socketPath: socketPath) { recorder in
                     let first = server.currentSVID.serialNumber
+                    // Rotation starts once the client has the first SVID, so it cannot miss it.
+                    _ = try await recorder.first { $0.leaf.serialNumber == first }
                     server.startRotating(every: .milliseconds(100))
                     // The first SVID and two rotations after it.
                     let serials = try await waitForDistinctSerials(3, in: recorder)

@@ -124,7 +124,7 @@ final class ConnectionSlots: Sendable {
 
     /// Takes a slot; `false` when all are taken.
     func acquire() -> Bool {
-        let (after, _) = open.add(1, ordering: .relaxed)
+        let after = open.add(1, ordering: .relaxed).newValue
         guard after <= limit else {
             open.subtract(1, ordering: .relaxed)
             return false
