@@ -24,6 +24,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
         .package(url: "https://github.com/apple/swift-nio-http2", from: "1.46.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-asn1", from: "1.7.4"),
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -34,6 +36,9 @@ let package = Package(
         .package(url: "https://github.com/HdrHistogram/hdrhistogram-swift", from: "0.2.0"),
     ],
     targets: [
+        // The release version and the git commit a binary was built from.
+        .target(name: "KMSBuildInfo", swiftSettings: strictSettings, plugins: ["GitCommitPlugin"]),
+        .plugin(name: "GitCommitPlugin", capability: .buildTool()),
         // Domain types shared by every layer; no I/O.
         .target(name: "KMSCore", swiftSettings: strictSettings),
         // Envelope crypto: ciphertext blobs, key wrapping, secret bytes; no I/O.
@@ -52,6 +57,7 @@ let package = Package(
                 "KMSCore",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -130,6 +136,7 @@ let package = Package(
             dependencies: [
                 "KMSCore", "KMSCrypto", "KMSPolicy", "KMSStorage", "KMSAudit",
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strictSettings
         ),
@@ -199,7 +206,7 @@ let package = Package(
             name: "KMSServer",
             dependencies: [
                 "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
-                "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit", "KMSTLS", "KMSWorkloadAPI",
+                "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit", "KMSTLS", "KMSWorkloadAPI", "KMSBuildInfo",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -209,6 +216,9 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "NIOHTTP2", package: "swift-nio-http2"),
                 .product(name: "NIOHPACK", package: "swift-nio-http2"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "X509", package: "swift-certificates"),
@@ -227,13 +237,22 @@ let package = Package(
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ],
+            swiftSettings: strictSettings
+        ),
+        // The command-line options kmsctl and kms-bench share (server, credentials, timeout).
+        .target(
+            name: "KMSCommandLine",
+            dependencies: ["KMSClient", "KMSCore", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             swiftSettings: strictSettings
         ),
         .executableTarget(
             name: "kmsd",
             dependencies: [
-                "KMSServer",
+                "KMSServer", "KMSBuildInfo",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
                 .product(name: "UnixSignals", package: "swift-service-lifecycle"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -244,7 +263,7 @@ let package = Package(
         .executableTarget(
             name: "kmsctl",
             dependencies: [
-                "KMSClient", "KMSProto", "KMSPolicy", "KMSCore", "KMSAudit",
+                "KMSClient", "KMSCommandLine", "KMSProto", "KMSPolicy", "KMSCore", "KMSAudit", "KMSBuildInfo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
@@ -257,7 +276,7 @@ let package = Package(
         .executableTarget(
             name: "kms-bench",
             dependencies: [
-                "KMSClient", "KMSProto", "KMSCore",
+                "KMSClient", "KMSCommandLine", "KMSProto", "KMSCore",
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),
                 .product(name: "Histogram", package: "hdrhistogram-swift"),
@@ -329,7 +348,14 @@ let package = Package(
         ),
         .testTarget(
             name: "KMSClientTests",
-            dependencies: ["KMSClient", "KMSCore", .product(name: "Crypto", package: "swift-crypto")],
+            dependencies: [
+                "KMSClient", "KMSCommandLine", "KMSCore", "KMSProto",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: strictSettings
         ),
         .testTarget(

@@ -1,4 +1,5 @@
 import Foundation
+import Metrics
 
 /// Runs the chain writer on its own thread and batches concurrent appends: every record
 /// that arrives while a group is being written and synced goes into the next group, so
@@ -18,6 +19,12 @@ final class AuditGroupCommit: @unchecked Sendable {
     private var healthy = true
     private var statistics = AuditCommitStatistics()
 
+    /// `kms_audit_commit_duration_seconds`, `kms_audit_records_per_commit` and
+    /// `kms_audit_available` (0 or 1) for the metrics endpoint.
+    private let commitDuration = Metrics.Timer(label: "kms_audit_commit_duration_seconds", preferredDisplayUnit: .seconds)
+    private let recordsPerCommit = Recorder(label: "kms_audit_records_per_commit", aggregate: true)
+    private let available = Gauge(label: "kms_audit_available")
+
     // Used by the writer thread only, after `init`.
     private let writer: AuditChainWriter
     private let index: AuditIndex
@@ -31,6 +38,7 @@ final class AuditGroupCommit: @unchecked Sendable {
         thread.name = "audit-writer"
         self.thread = thread
         thread.start()
+        available.record(1)
     }
 
     /// Whether the last group was written; `false` until a probe or append succeeds again.
@@ -85,7 +93,13 @@ final class AuditGroupCommit: @unchecked Sendable {
             condition.unlock()
 
             let records = group.flatMap(\.records)
+            let started = ContinuousClock.now
             let result = commit(records)
+            if !records.isEmpty {
+                commitDuration.record(duration: ContinuousClock.now - started)
+                recordsPerCommit.record(records.count)
+            }
+            if case .success = result { available.record(1) } else { available.record(0) }
             condition.lock()
             if case .success = result {
                 healthy = true

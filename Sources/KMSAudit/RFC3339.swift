@@ -2,10 +2,10 @@ import Foundation
 
 /// RFC 3339 UTC timestamps with microseconds (`2026-11-29T14:35:55.123456Z`), the form of
 /// every audit record's `time`.
-enum RFC3339 {
+public enum RFC3339 {
     /// Formats `date` to the nearest microsecond, without `String(format:)` (this runs once
     /// per audit record).
-    static func format(_ date: Date) -> String {
+    public static func format(_ date: Date) -> String {
         let micros = microseconds(date)
         var seconds = time_t(micros.floorDiv(1_000_000))
         let fraction = Int(micros - Int64(seconds) * 1_000_000)

@@ -12,7 +12,7 @@ public struct ClientCredentials: Sendable {
     }
 
     /// The admin credentials that `kmsd dev` writes into `<directory>/certs`.
-    public static func dev(directory: String = ".kms-dev") -> ClientCredentials {
+    public static func dev(directory: String = ConnectionOptions.defaultDevDirectory) -> ClientCredentials {
         ClientCredentials(
             caCertificatePath: "\(directory)/certs/ca.pem",
             certificatePath: "\(directory)/certs/admin.pem",

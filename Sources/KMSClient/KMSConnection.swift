@@ -13,16 +13,26 @@ public typealias HealthClient = Grpc_Health_V1_Health.Client<HTTP2ClientTranspor
 public enum KMSConnection {
     /// The transport for one server: mutual TLS, the server verified against the CA in
     /// `credentials`, including its name or IP address.
-    public static func transport(target: HostPort, credentials: ClientCredentials) throws -> HTTP2ClientTransport.Posix {
-        try .http2NIOPosix(
-            target: resolvableTarget(target),
-            transportSecurity: .mTLS(
-                certificateChain: [.file(path: credentials.certificatePath, format: .pem)],
-                privateKey: .file(path: credentials.privateKeyPath, format: .pem)
-            ) { tls in
-                tls.trustRoots = .certificates([.file(path: credentials.caCertificatePath, format: .pem)])
-            }
-        )
+    ///
+    /// - Throws: `ConnectionSetupError` when the credential files cannot be loaded (not PEM,
+    ///   a key that does not fit the certificate).
+    public static func transport(target: HostPort, credentials: ClientCredentials) throws(ConnectionSetupError) -> HTTP2ClientTransport.Posix {
+        do {
+            return try .http2NIOPosix(
+                target: resolvableTarget(target),
+                transportSecurity: .mTLS(
+                    certificateChain: [.file(path: credentials.certificatePath, format: .pem)],
+                    privateKey: .file(path: credentials.privateKeyPath, format: .pem)
+                ) { tls in
+                    tls.trustRoots = .certificates([.file(path: credentials.caCertificatePath, format: .pem)])
+                }
+            )
+        } catch {
+            throw ConnectionSetupError(
+                "cannot load the mutual-TLS credentials (CA '\(credentials.caCertificatePath)', certificate '\(credentials.certificatePath)', key '\(credentials.privateKeyPath)')",
+                cause: error
+            )
+        }
     }
 
     /// Where the transport connects: an IP address as it is, anything else (`3com.example`

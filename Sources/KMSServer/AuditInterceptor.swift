@@ -70,6 +70,7 @@ struct AuditInterceptor: ServerInterceptor {
         let records = builder.records(for: facts, failure: failure)
         do {
             try await log.append(contentsOf: records)
+            BatchItemMetrics.count(records, of: builder.action)
         } catch {
             // The call already ran; say so in the server log, without secrets, so it is not
             // entirely unrecorded.

@@ -33,6 +33,8 @@ public final class KMSServer: Service, Sendable {
     private let jobInterval: Duration
     private let logger: Logger
     private let serving = ServingState()
+    private let startupMetadata: Logger.Metadata
+    private let health: HealthService
 
     /// Opens the server's database with the system clock.
     ///
@@ -103,7 +105,12 @@ public final class KMSServer: Service, Sendable {
             maxStaleness: configuration.cluster.maxStaleness, logger: logger
         )
         self.service = service
+        let health = HealthService(auditLog: auditLog, freshness: service.freshness, serving: serving)
+        self.health = health
         let tlsMaterial = TLSMaterialStore(files: fileMaterial, staleRevocationLists: configuration.tls.staleCRL)
+        startupMetadata = configuration.startupMetadata(
+            serverCertificateExpiry: fileMaterial.credential.map { "\($0.leaf.notValidAfter)" } ?? "from the SPIFFE Workload API"
+        )
         tlsReloader = TLSFileReloader(settings: configuration.tls, store: tlsMaterial, logger: logger)
         workloadAPI = try configuration.tls.workloadAPISocket.map { socket in
             do {
@@ -125,10 +132,11 @@ public final class KMSServer: Service, Sendable {
             transport: transport,
             services: [
                 SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)),
-                HealthService(auditLog: auditLog, freshness: service.freshness, serving: serving),
+                health,
             ],
             interceptorPipeline: [
                 .apply(InFlightCallsInterceptor(state: serving), to: .services([Kms_V1_KeyManagementService.descriptor])),
+                .apply(RequestMetricsInterceptor(), to: .services([Kms_V1_KeyManagementService.descriptor])),
                 // Health checks need no principal (and are the benchmark's transport floor).
                 .apply(
                     CallerIdentityInterceptor(
@@ -172,6 +180,7 @@ public final class KMSServer: Service, Sendable {
 
     private func serve() async throws {
         defer { dataDirectoryLock.release() }
+        logger.info("kmsd starting", metadata: startupMetadata)
         do {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 group.addTask { await self.runJobsPeriodically() }
@@ -223,6 +232,7 @@ public final class KMSServer: Service, Sendable {
     @discardableResult
     package func runBackgroundJobsNow() async throws -> DueWorkReport {
         let report = try await service.runDueWork(now: clock(), audit: jobAudit())
+        try await service.recordKeyCounts()
         if !report.rotated.isEmpty || !report.destroyed.isEmpty {
             logger.info("background jobs ran", metadata: [
                 "rotated": "\(report.rotated.map(\.description))",
@@ -256,8 +266,9 @@ public final class KMSServer: Service, Sendable {
     }
 
     /// Runs the jobs every interval until cancelled; a failed run is logged and retried at
-    /// the next interval.
+    /// the next interval. The key counts are recorded at once, then by every run.
     private func runJobsPeriodically() async {
+        try? await service.recordKeyCounts()
         while true {
             do {
                 try await Task.sleep(for: jobInterval)
@@ -270,6 +281,12 @@ public final class KMSServer: Service, Sendable {
                 logger.error("background jobs failed; retrying at the next interval", metadata: ["error": "\(error)"])
             }
         }
+    }
+
+    /// The plaintext health listener on `address` (`health.listen`), to run beside the server
+    /// in its service group.
+    public func healthProbeEndpoint(on address: HostPort) -> HealthProbeEndpoint {
+        HealthProbeEndpoint(address: address, health: health)
     }
 
     /// Reads the `tls:` files now (as on SIGHUP) and puts them in force when every one is

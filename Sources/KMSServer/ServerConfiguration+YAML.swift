@@ -34,7 +34,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown", "metrics", "health", "log"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -56,14 +56,15 @@ extension ServerConfiguration {
             jobs: try top["jobs"].map(jobs) ?? Jobs(),
             audit: try top["audit"].map { try audit($0, path: path) } ?? Audit(),
             shutdown: try top["shutdown"].map(shutdown) ?? Shutdown(),
+            operations: try operations(metrics: top["metrics"], health: top["health"], log: top["log"]),
             storage: storage,
             cluster: try clusterSettings(top["cluster"], storage: storage)
         )
     }
 
-    private static func listenAddress(_ text: String) throws -> HostPort {
+    static func listenAddress(_ text: String, key: String = "listen") throws -> HostPort {
         guard let address = HostPort(parsing: text) else {
-            throw ConfigurationError("listen: '\(text)' is not an IP address and port (host:port or [ipv6]:port)")
+            throw ConfigurationError("\(key): '\(text)' is not an IP address and port (host:port or [ipv6]:port)")
         }
         return address
     }

@@ -71,6 +71,8 @@ public struct ServerConfiguration: Sendable {
     public var audit: Audit
     /// How long a graceful shutdown may take.
     public var shutdown: Shutdown
+    /// Metrics and health listeners, log format and level.
+    public var operations: Operations
     /// Where keys are stored: SQLite in `data_dir` (default) or a shared PostgreSQL database.
     public var storage: StorageConfiguration
     /// This node's part in a cluster on a shared database.
@@ -88,6 +90,7 @@ public struct ServerConfiguration: Sendable {
         jobs: Jobs = Jobs(),
         audit: Audit = Audit(),
         shutdown: Shutdown = Shutdown(),
+        operations: Operations = Operations(),
         storage: StorageConfiguration = .sqlite,
         cluster: ClusterConfiguration = ClusterConfiguration()
     ) {
@@ -102,6 +105,7 @@ public struct ServerConfiguration: Sendable {
         self.jobs = jobs
         self.audit = audit
         self.shutdown = shutdown
+        self.operations = operations
         self.storage = storage
         self.cluster = cluster
     }

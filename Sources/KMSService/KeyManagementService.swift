@@ -4,6 +4,7 @@ import KMSCrypto
 import KMSPolicy
 import KMSStorage
 import Logging
+import Metrics
 
 /// The key management operations, independent of any transport.
 ///
@@ -26,6 +27,10 @@ public final class KeyManagementService: Sendable {
     let logger: Logger
     /// Whether this node's caches are known current; checked before serving from them.
     public let freshness: StoreFreshness
+    /// `kms_key_cache_hits_total`, `kms_key_cache_misses_total`, `kms_store_errors_total`.
+    let cacheHits = Counter(label: "kms_key_cache_hits_total")
+    let cacheMisses = Counter(label: "kms_key_cache_misses_total")
+    let storeErrors = Counter(label: "kms_store_errors_total")
 
     /// - Parameters:
     ///   - store: Where keys live, with material wrapped under `rootKey`.
@@ -60,12 +65,16 @@ public final class KeyManagementService: Sendable {
         do {
             return try await body()
         } catch let error as KMSError {
+            if error.code == .internalFailure {
+                storeErrors.increment()
+            }
             if error.code == .internalFailure, !freshness.isFresh {
                 logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
                 throw KMSError(.storeUnavailable, "the key store cannot be reached; retry")
             }
             throw error
         } catch {
+            storeErrors.increment()
             logger.error("storage failure", metadata: ["operation": "\(operation)", "error": "\(error)"])
             throw KMSError(.internalFailure, "the key store failed; see the server log")
         }
@@ -104,7 +113,11 @@ public final class KeyManagementService: Sendable {
     /// - Throws: `.keyNotFound` when no key has that id.
     func loadKey(_ id: KeyID) async throws(KMSError) -> CachedKey {
         try freshness.requireFresh()
-        if let cached = cache.get(id) { return cached }
+        if let cached = cache.get(id) {
+            cacheHits.increment()
+            return cached
+        }
+        cacheMisses.increment()
         let token = cache.readToken()
         guard let stored = try await storage("load key", { try await store.key(id) }) else {
             throw KMSError(.keyNotFound, "key \(id) does not exist")

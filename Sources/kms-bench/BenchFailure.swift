@@ -22,11 +22,9 @@ struct BenchFailure: Error, CustomStringConvertible {
         ((error as? RPCError)?.code ?? .unknown).canonicalName
     }
 
-    /// One line for any error: `<STATUS>: <message> (cause: …)` for a failed call.
+    /// One line for any error, as kmsctl writes it: `<REASON> (<STATUS>): <message>` for a
+    /// refused call, `<STATUS>: <message> (cause: …)` for a transport failure.
     static func describe(_ error: any Error) -> String {
-        guard let rpc = error as? RPCError else { return "\(error)" }
-        let line = "\(rpc.code.canonicalName): \(rpc.message)"
-        guard let cause = rpc.cause else { return line }
-        return line + " (cause: \(cause))"
+        FailureSummary(error).text
     }
 }

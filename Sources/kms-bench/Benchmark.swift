@@ -10,6 +10,8 @@ struct Benchmark: Sendable {
     /// The server's addresses; connections are spread over them.
     let targets: [HostPort]
     let credentials: ClientCredentials
+    /// The options of every call, preparatory or measured: the `--timeout` deadline.
+    let callOptions: CallOptions
     /// Existing keys to use; empty to create `plan.keys` keys.
     let keyIDs: [String]
     /// Whether to use the server's keys before creating new ones.
@@ -17,16 +19,12 @@ struct Benchmark: Sendable {
     /// The server's CPU clock, with `--server-pid`.
     let serverCPU: ServerCPUClock?
 
-    /// Deadline of every call, preparatory or measured.
-    private static let callTimeout = Duration.seconds(30)
-
     /// Runs the benchmark.
     ///
     /// - Throws: `BenchFailure` when setting up fails, or when no measured call or item
     ///   succeeded and some failed (with the first failure).
     func run() async throws -> BenchReport {
-        var options = CallOptions.defaults
-        options.timeout = Self.callTimeout
+        let options = callOptions
         let (tally, cpuSeconds) = try await ClientPool.withConnections(count: plan.connections, targets: targets, credentials: credentials) { connections in
             let keys = plan.operation.usesKeys
                 ? try await BenchKeys.resolve(

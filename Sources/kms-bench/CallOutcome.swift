@@ -30,29 +30,12 @@ struct CallOutcome: Sendable {
                 succeeded += 1
                 continue
             }
-            failures.append(
-                status.code == 0
-                    ? ItemFailure(status: RPCError.Code.unknown.canonicalName, message: "a batch result held neither a response nor an error")
-                    : ItemFailure(status: StatusCodeName.of(Int(status.code)), message: status.message)
-            )
+            let failure = FailureSummary(itemStatus: status, requestID: nil)
+            failures.append(ItemFailure(status: failure.code, message: failure.message))
         }
     }
 
     private init(succeeded: Int) {
         self.succeeded = succeeded
     }
-}
-
-/// One result of a batch call: the item's response, or the status the item failed with.
-protocol BatchItemResult {
-    /// The status the item failed with (code 0 when the result is empty); `nil` when it succeeded.
-    var failureStatus: Google_Rpc_Status? { get }
-}
-
-extension Kms_V1_BatchEncryptResult: BatchItemResult {
-    var failureStatus: Google_Rpc_Status? { if case .response? = result { nil } else { error } }
-}
-
-extension Kms_V1_BatchDecryptResult: BatchItemResult {
-    var failureStatus: Google_Rpc_Status? { if case .response? = result { nil } else { error } }
 }

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import GRPCCore
 import KMSClient
+import KMSCommandLine
 import KMSCore
 import KMSProto
 
@@ -28,20 +29,12 @@ struct KMSBench: AsyncParsableCommand {
             """
     )
 
-    @Option(help: ArgumentHelp("The server; several nodes of one cluster separated by commas, over which the connections are spread.", valueName: "host:port[,host:port…]"))
-    var target = DevDefaults.target
+    @OptionGroup(title: "Connection options (shared with kmsctl)")
+    var connection: ConnectionArguments
 
-    @Option(help: ArgumentHelp("CA certificate (PEM) the server's certificate must chain to (default: <dev-dir>/certs/ca.pem).", valueName: "file"))
-    var ca: String?
-
-    @Option(help: ArgumentHelp("Client certificate (PEM) (default: <dev-dir>/certs/admin.pem).", valueName: "file"))
-    var cert: String?
-
-    @Option(help: ArgumentHelp("Private key (PEM) of the client certificate (default: <dev-dir>/certs/admin-key.pem).", valueName: "file"))
-    var key: String?
-
-    @Option(name: .customLong("dev-dir"), help: ArgumentHelp("Directory of `kmsd dev`, whose certs/ supply the credentials not given otherwise.", valueName: "dir"))
-    var devDirectory = DevDefaults.directory
+    /// The old spelling of `--cert-key`, kept hidden for one release.
+    @Option(name: .customLong("key"), help: ArgumentHelp("The old spelling of --cert-key; it will be removed.", valueName: "file", visibility: .hidden))
+    var deprecatedKey: String?
 
     @Option(help: "Client connections, each its own gRPC client and transport.")
     var connections = 4
@@ -91,14 +84,10 @@ struct KMSBench: AsyncParsableCommand {
     @Flag(help: "Print the result as one JSON object.")
     var json = false
 
-    /// What `kmsd dev` uses unless told otherwise.
-    enum DevDefaults {
-        static let target = "127.0.0.1:8443"
-        static let directory = ".kms-dev"
-    }
-
     func validate() throws {
-        _ = try hostPorts()
+        guard deprecatedKey == nil || connection.certKey == nil else {
+            throw ValidationError("give --cert-key only (--key is its old spelling)")
+        }
         guard connections >= 1 else { throw ValidationError("--connections must be at least 1") }
         guard (0...5000).contains(idleConnections) else { throw ValidationError("--idle-connections must be from 0 to 5000") }
         guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
@@ -118,11 +107,16 @@ struct KMSBench: AsyncParsableCommand {
     }
 
     func run() async throws {
+        if deprecatedKey != nil {
+            FileHandle.standardError.write(Data("kms-bench: --key is deprecated and will be removed; use --cert-key\n".utf8))
+        }
         do {
+            let options = connectionOptions
             let report = try await Benchmark(
                 plan: plan,
-                targets: try hostPorts(),
-                credentials: try credentials(),
+                targets: try options.targets(),
+                credentials: try options.readableCredentials(),
+                callOptions: options.callOptions,
                 keyIDs: keyIDs,
                 reuseKeys: reuseKeys,
                 serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) }
@@ -131,7 +125,17 @@ struct KMSBench: AsyncParsableCommand {
         } catch let failure as BenchFailure {
             FileHandle.standardError.write(Data("kms-bench: \(failure.message)\n".utf8))
             throw ExitCode.failure
+        } catch let failure as ConnectionSetupError {
+            FileHandle.standardError.write(Data("kms-bench: \(failure)\n".utf8))
+            throw ExitCode(ExitStatus.connectionSetup.rawValue)
         }
+    }
+
+    /// The connection options, with the old `--key` standing in for `--cert-key`.
+    private var connectionOptions: ConnectionOptions {
+        var options = connection.options
+        options.certKey = options.certKey ?? deprecatedKey
+        return options
     }
 
     private var plan: BenchPlan {
@@ -147,32 +151,5 @@ struct KMSBench: AsyncParsableCommand {
             duration: duration,
             warmup: warmup
         )
-    }
-
-    /// The `--target` addresses: one `host:port`, or several separated by commas.
-    private func hostPorts() throws(ValidationError) -> [HostPort] {
-        try target.split(separator: ",").map { (part) throws(ValidationError) -> HostPort in
-            guard let hostPort = HostPort(parsing: String(part)) else { throw ValidationError("--target '\(part)' is not host:port") }
-            return hostPort
-        }
-    }
-
-    /// The credential files: each from its option, else from `--dev-dir`.
-    private func credentials() throws(BenchFailure) -> ClientCredentials {
-        let dev = ClientCredentials.dev(directory: devDirectory)
-        let credentials = ClientCredentials(
-            caCertificatePath: ca ?? dev.caCertificatePath,
-            certificatePath: cert ?? dev.certificatePath,
-            privateKeyPath: key ?? dev.privateKeyPath
-        )
-        let files = [
-            ("CA certificate", credentials.caCertificatePath, "--ca"),
-            ("client certificate", credentials.certificatePath, "--cert"),
-            ("client private key", credentials.privateKeyPath, "--key"),
-        ]
-        for (what, path, option) in files where !FileManager.default.isReadableFile(atPath: path) {
-            throw BenchFailure("cannot read the \(what) '\(path)'; give it with \(option), or --dev-dir for a `kmsd dev` directory")
-        }
-        return credentials
     }
 }

@@ -1,36 +1,27 @@
+import ArgumentParser
 import Foundation
-import GRPCCore
-import GRPCProtobuf
 import KMSClient
+import KMSCommandLine
 
-/// Turns any failure into the one line kmsctl prints on stderr.
+/// Reports a failure on stderr, as one line for people or, with `--json`, as one JSON
+/// object, and gives the exit status of the table in docs/KMSCTL.md (`ExitStatus`).
 enum FailureReport {
-    /// Writes `line(for: error)` and a newline to stderr.
-    static func write(_ error: any Error) {
-        FileHandle.standardError.write(Data((line(for: error) + "\n").utf8))
+    /// Whether this invocation asked for `--json`, which also makes failures JSON.
+    static let json = JSONFlag.isPresent(in: CommandLine.arguments)
+
+    /// Writes the report of `error` to stderr and returns the exit code it gives.
+    static func write(_ error: any Error) -> ExitCode {
+        write(FailureSummary(error))
     }
 
-    /// The line for `error`: `kmsctl: <REASON> (<gRPC code>): <message>` for a failed RPC
-    /// whose status carries a `google.rpc.ErrorInfo`, `kmsctl: <gRPC code>: <message>` for
-    /// one without (a transport failure, with its cause), else `kmsctl: <message>`.
-    static func line(for error: any Error) -> String {
-        switch error {
-        case let rpc as RPCError:
-            return "kmsctl: " + describe(rpc)
-        case let envelope as EnvelopeFileError:
-            return "kmsctl: \(envelope.message)"
-        default:
-            return "kmsctl: \(error)"
-        }
+    /// Writes the report of `failure` to stderr and returns the exit code it gives.
+    static func write(_ failure: FailureSummary) -> ExitCode {
+        FileHandle.standardError.write(Data((report(failure, json: json) + "\n").utf8))
+        return ExitCode(failure.exitStatus.rawValue)
     }
 
-    private static func describe(_ error: RPCError) -> String {
-        let code = error.code.canonicalName
-        let status = (try? error.unpackGoogleRPCStatus()) ?? nil
-        if let reason = status?.details.compactMap(\.errorInfo).first?.reason {
-            return "\(reason) (\(code)): \(error.message)"
-        }
-        guard let cause = error.cause else { return "\(code): \(error.message)" }
-        return "\(code): \(error.message) (cause: \(cause))"
+    /// The report: `failure.jsonObject`, or `kmsctl: ` and `failure.text`.
+    static func report(_ failure: FailureSummary, json: Bool) -> String {
+        json ? failure.jsonObject : "kmsctl: " + failure.text
     }
 }

@@ -26,6 +26,24 @@ enum InputFile {
         return data
     }
 
+    /// Reads all of `path` (`-` for standard input) in chunks, handing each to `body`,
+    /// which may stop the reading by throwing.
+    ///
+    /// - Throws: `CommandFailure` when the file cannot be read; what `body` throws.
+    static func readChunks(_ path: String, _ body: (Data) throws -> Void) throws {
+        let handle = path == "-" ? FileHandle.standardInput : try open(path)
+        while true {
+            let chunk: Data
+            do {
+                guard let read = try handle.read(upToCount: 64 * 1024), !read.isEmpty else { return }
+                chunk = read
+            } catch {
+                throw CommandFailure("cannot read '\(path)': \(error.localizedDescription)")
+            }
+            try body(chunk)
+        }
+    }
+
     private static func open(_ path: String) throws(CommandFailure) -> FileHandle {
         let descriptor = Foundation.open(path, O_RDONLY)
         guard descriptor >= 0 else { throw CommandFailure("cannot open '\(path)': \(lastErrorMessage())") }

@@ -1,10 +1,11 @@
 import ArgumentParser
 
-/// A kmsctl subcommand whose failures are reported as one `kmsctl: …` line on stderr.
+/// A kmsctl subcommand whose failures are reported by `FailureReport`: one line on stderr,
+/// or one JSON object with `--json`, and the exit status of docs/KMSCTL.md.
 ///
 /// Conformers implement `execute()`; `run()` reports any failure other than a usage error
-/// with `FailureReport` and exits with status 1. Usage errors (`ValidationError`) keep
-/// ArgumentParser's message and exit code.
+/// and exits with its status. Usage errors (`ValidationError`) go to `KMSCtl.main()`, which
+/// reports them with ArgumentParser's message and exit status.
 protocol KMSCommand: AsyncParsableCommand {
     /// Does the command's work.
     ///
@@ -14,7 +15,7 @@ protocol KMSCommand: AsyncParsableCommand {
 }
 
 extension KMSCommand {
-    /// Runs `execute()` and turns its failures into one line on stderr and exit status 1.
+    /// Runs `execute()` and turns its failures into a report on stderr and an exit status.
     mutating func run() async throws {
         do {
             try await execute()
@@ -23,8 +24,7 @@ extension KMSCommand {
         } catch let error as ExitCode {
             throw error
         } catch {
-            FailureReport.write(error)
-            throw ExitCode.failure
+            throw FailureReport.write(error)
         }
     }
 }

@@ -1,4 +1,6 @@
 import ArgumentParser
+import Foundation
+import KMSClient
 
 /// `kmsctl`: the command-line client of swift-kms, one subcommand per RPC.
 @main
@@ -12,7 +14,11 @@ struct KMSCtl: AsyncParsableCommand {
             $KMS_CA/$KMS_CERT/$KMS_CERT_KEY, else the admin credentials `kmsd dev` writes into \
             --dev-dir). Keys are always named with --key-id, which takes a key id or an \
             alias (alias/NAME). A failed call prints \
-            `kmsctl: <REASON> (<gRPC code>): <message>` on stderr and exits with status 1.
+            `kmsctl: <REASON> (<gRPC code>): <message>` on stderr, or with --json one object \
+            {"code","reason","message","request_id"}. Exit status: 0 ok; 1 refused or failed; \
+            2 a negative answer (verify, verify-mac, failed batch items); 3 worth retrying \
+            (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED); 4 the TLS connection could \
+            not be set up; 64 usage error.
             """,
         subcommands: [
             CreateKey.self, DescribeKey.self, ListKeys.self,
@@ -32,6 +38,26 @@ struct KMSCtl: AsyncParsableCommand {
             PolicyGroup.self, AuditGroup.self,
             GetCallerIdentity.self, Health.self,
             Envelope.self,
+            BatchEncrypt.self, BatchDecrypt.self, BatchGenerateDataKey.self,
         ]
     )
+
+    /// ArgumentParser's `main()`, except that with `--json` a usage error is reported as a
+    /// JSON object (code `USAGE`) on stderr; its exit status stays ArgumentParser's.
+    static func main() async {
+        do {
+            var command = try parseAsRoot()
+            if var asyncCommand = command as? any AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            guard FailureReport.json, !(error is ExitCode), code != .success else { exit(withError: error) }
+            let failure = FailureSummary(code: FailureSummary.usageCode, message: message(for: error), exitStatus: .usage)
+            _ = FailureReport.write(failure)
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

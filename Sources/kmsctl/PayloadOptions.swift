@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KMSClient
 import KMSCore
 import SwiftProtobuf
 
@@ -209,7 +210,7 @@ extension GlobalOptions {
 }
 
 extension ExitCode {
-    /// The exit status of `verify` and `verify-mac` when the server found the signature or
-    /// MAC wrong (1 stays for a failed call, 64 for a usage error).
-    static let invalid = ExitCode(2)
+    /// The exit status of a negative answer: `verify` and `verify-mac` when the server found
+    /// the signature or MAC wrong, a batch command with failed items.
+    static let invalid = ExitCode(ExitStatus.negativeAnswer.rawValue)
 }

@@ -1,7 +1,10 @@
 import ArgumentParser
 import Foundation
+import KMSBuildInfo
 import KMSServer
 import Logging
+import Metrics
+import Prometheus
 import ServiceLifecycle
 import UnixSignals
 
@@ -11,7 +14,8 @@ struct KMSD: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "kmsd",
         abstract: "The swift-kms key management server (gRPC over mutual TLS).",
-        subcommands: [Serve.self, Dev.self, RootKeyCommand.self, StoreCommand.self]
+        version: "kmsd \(BuildInfo.description)",
+        subcommands: [Serve.self, Dev.self, RootKeyCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self]
     )
 }
 
@@ -22,8 +26,26 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "The configuration file (see docs/CONFIGURATION.md).")
     var config: String
 
+    @Option(name: .long, help: "Log line format, text or json (overrides log.format).")
+    var logFormat: String?
+
+    @Option(name: .long, help: "Lowest level logged: trace, debug, info, notice, warning, error, critical (overrides log.level).")
+    var logLevel: String?
+
     func run() async throws {
-        let configuration = await ServerRunner.orExit { try ServerConfiguration.load(path: config) }
+        var configuration = await ServerRunner.orExit { try ServerConfiguration.load(path: config) }
+        if let logFormat {
+            guard let format = ServerConfiguration.Operations.LogFormat(rawValue: logFormat) else {
+                throw ValidationError("--log-format must be text or json")
+            }
+            configuration.operations.logFormat = format
+        }
+        if let logLevel {
+            guard let level = Logger.Level(rawValue: logLevel) else {
+                throw ValidationError("--log-level must be one of \(Logger.Level.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            configuration.operations.logLevel = level
+        }
         try await ServerRunner.run(configuration)
     }
 }
@@ -53,29 +75,59 @@ struct Dev: AsyncParsableCommand {
 /// calls still running and `kmsd` exits with status 1. SIGHUP reloads the TLS material.
 enum ServerRunner {
     static func run(_ configuration: ServerConfiguration) async throws {
+        let operations = configuration.operations
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = .info
-            return handler
+            switch operations.logFormat {
+            case .json:
+                return JSONLogHandler(label: label, level: operations.logLevel)
+            case .text:
+                var handler = StreamLogHandler.standardError(label: label)
+                handler.logLevel = operations.logLevel
+                return handler
+            }
         }
         let logger = Logger(label: "kmsd")
-        let server = await orExit { try await KMSServer(configuration: configuration, logger: logger) }
-        var groupConfiguration = ServiceGroupConfiguration(services: [.init(service: server)], logger: logger)
+        let registry = operations.metricsListen.map { _ in bootstrapMetrics() }
+        let server = await orExit(logger: logger) { try await KMSServer(configuration: configuration, logger: logger) }
+        var services: [ServiceGroupConfiguration.ServiceConfiguration] = []
+        if let address = operations.healthListen {
+            services.append(.init(service: server.healthProbeEndpoint(on: address)))
+        }
+        if let address = operations.metricsListen, let registry {
+            services.append(.init(service: MetricsEndpoint(address: address, registry: registry, logger: logger)))
+        }
+        // Last, so that it is the first to drain on shutdown while probes and scrapes still answer.
+        services.append(.init(service: server))
+        var groupConfiguration = ServiceGroupConfiguration(services: services, logger: logger)
         groupConfiguration.maximumGracefulShutdownDuration = .seconds(configuration.shutdown.graceSeconds)
         let group = ServiceGroup(configuration: groupConfiguration)
         let running = Task { try await group.run() }
         let signals = Task { await follow(await UnixSignalsSequence(trapping: .sigterm, .sigint, .sighup), group: group, running: running, server: server, logger: logger) }
         Task {
             if let port = try? await server.listeningPort() {
-                FileHandle.standardError.write(Data("kmsd listening on \(configuration.listen.host):\(port)\n".utf8))
+                logger.info("kmsd listening on \(configuration.listen.host):\(port)")
             }
         }
         let result = await running.result
         signals.cancel()
         if case .failure(let error) = result {
-            FileHandle.standardError.write(Data("kmsd: \(error)\n".utf8))
+            logger.critical("kmsd stopped: \(error)")
             Foundation.exit(1)
         }
+    }
+
+    /// Sends swift-metrics to a Prometheus registry, with request-latency buckets from
+    /// 0.5 ms to 10 s.
+    private static func bootstrapMetrics() -> PrometheusCollectorRegistry {
+        let registry = PrometheusCollectorRegistry()
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [
+            .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25),
+            .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(2.5), .seconds(10),
+        ]
+        factory.defaultValueHistogramBuckets = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512]
+        MetricsSystem.bootstrap(factory)
+        return registry
     }
 
     /// Acts on signals until cancelled: the first SIGTERM or SIGINT starts a graceful
@@ -101,12 +153,17 @@ enum ServerRunner {
         }
     }
 
-    /// Runs a start-up step; on failure prints the operator-facing message and exits 1.
-    static func orExit<T>(_ body: () async throws -> T) async -> T {
+    /// Runs a start-up step; on failure prints the operator-facing message (through
+    /// `logger` once logging is set up, so JSON logs stay JSON) and exits 1.
+    static func orExit<T>(logger: Logger? = nil, _ body: () async throws -> T) async -> T {
         do {
             return try await body()
         } catch {
-            FileHandle.standardError.write(Data("kmsd: \(error)\n".utf8))
+            if let logger {
+                logger.critical("kmsd: \(error)")
+            } else {
+                FileHandle.standardError.write(Data("kmsd: \(error)\n".utf8))
+            }
             Foundation.exit(1)
         }
     }

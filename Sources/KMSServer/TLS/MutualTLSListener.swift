@@ -29,6 +29,8 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
     let limits: ServerConfiguration.ConnectionLimits
     let material: TLSMaterialStore
     let peers: VerifiedPeers
+    /// The chains of full handshakes, to check resumed sessions with.
+    let presentedChains = PresentedChains()
     let logger: Logger
     var eventLoopGroup: any EventLoopGroup { MultiThreadedEventLoopGroup.singleton }
 
@@ -49,6 +51,7 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
                     settings.logger.warning("refused a connection: limits.max_connections reached", metadata: [
                         "max_connections": "\(settings.limits.maxConnections)",
                     ])
+                    HandshakeFailure.connectionLimit.count()
                     channel.close(promise: nil)
                     return channel.eventLoop.makeFailedFuture(ConnectionLimitReached())
                 }
@@ -92,18 +95,20 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
 
     /// Adds the TLS handler and the connection handler that watches it.
     private func addTLSHandlers(to channel: any Channel, context: NIOSSLContext) throws {
-        let verification = ClientVerificationResult()
         let material = self.material
-        let callback = verification.callback(
+        let verification = ClientVerificationResult(
             verifier: { material.current?.verifier },
+            presentedChains: presentedChains,
             peer: { channel.remoteAddress.map { "\($0)" } ?? "unknown" },
             logger: logger
         )
+        let tls = NIOSSLServerHandler(context: context, customVerificationCallbackWithMetadata: verification.callback)
         let operations = channel.pipeline.syncOperations
-        try operations.addHandler(NIOSSLServerHandler(context: context, customVerificationCallbackWithMetadata: callback))
+        try operations.addHandler(tls)
         try operations.addHandler(TLSConnectionHandler(
             handshakeTimeout: .seconds(Int64(limits.handshakeTimeoutSeconds)),
             verification: verification,
+            tls: tls,
             peers: peers,
             logger: logger
         ))

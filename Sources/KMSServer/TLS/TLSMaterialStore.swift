@@ -1,5 +1,7 @@
+import Foundation
 import KMSTLS
 import Logging
+import Metrics
 import Synchronization
 import X509
 
@@ -62,6 +64,16 @@ final class TLSMaterialStore: Sendable {
         }
     }
 
+    /// `kms_tls_certificate_expiry_timestamp_seconds{role}`: when the server certificate in
+    /// force expires, and when the first client CA certificate does.
+    private static func recordExpiry(server: ServerCredential, anchors: [Certificate]) {
+        let label = "kms_tls_certificate_expiry_timestamp_seconds"
+        Gauge(label: label, dimensions: [("role", "server")]).record(server.leaf.notValidAfter.timeIntervalSince1970)
+        if let first = anchors.map(\.notValidAfter).min() {
+            Gauge(label: label, dimensions: [("role", "client_ca")]).record(first.timeIntervalSince1970)
+        }
+    }
+
     private static func combine(
         files: TLSFileMaterial,
         workload: WorkloadMaterial?,
@@ -75,6 +87,7 @@ final class TLSMaterialStore: Sendable {
             revocationLists: files.revocationLists + (workload?.revocationLists ?? []),
             staleRevocationLists: staleRevocationLists
         )
+        recordExpiry(server: credential, anchors: trust.allAnchors)
         return TLSMaterial(credential: credential, verifier: ClientCertificateVerifier(trust: trust))
     }
 }
