@@ -74,8 +74,8 @@ let package = Package(
             swiftSettings: strictSettings
         ),
         // The TLS edge's certificate logic: client-certificate verification (SPIFFE trust
-        // domains bound to their bundles, CRLs, key usage), certificate material and its
-        // reloading, forwarded client certificates (XFCC); no sockets.
+        // domains bound to their bundles, CRLs, key usage) and forwarded client certificates
+        // (XFCC); no sockets (the listener and reloading live in KMSServer/TLS).
         .target(
             name: "KMSTLS",
             dependencies: [
@@ -158,6 +158,16 @@ let package = Package(
                 .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
             ]
         ),
+        // gRPC server reflection (v1, v1alpha) and the descriptors kmsd serves, generated from
+        // proto/grpc/reflection and proto/ by tools/generate-proto.sh; nothing hand-written.
+        .target(
+            name: "GRPCReflectionProto",
+            dependencies: [
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "GRPCCore", package: "grpc-swift-2"),
+                .product(name: "GRPCProtobuf", package: "grpc-swift-protobuf"),
+            ]
+        ),
         // Workload API client: the X.509-SVID and trust bundles from a SPIFFE agent's socket, kept current.
         .target(
             name: "KMSWorkloadAPI",
@@ -207,6 +217,8 @@ let package = Package(
             dependencies: [
                 "KMSCore", "KMSService", "KMSIdentity", "KMSProto", "KMSPolicy", "KMSCrypto", "KMSStorage",
                 "KMSStorageSQLite", "KMSStoragePostgres", "KMSDevPKI", "KMSAudit", "KMSTLS", "KMSWorkloadAPI", "KMSBuildInfo",
+                "GRPCReflectionProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
@@ -363,7 +375,8 @@ let package = Package(
             dependencies: [
                 "KMSServer", "KMSClient", "KMSProto", "KMSDevPKI", "KMSCore", "KMSCrypto", "KMSAudit", "KMSStorage",
                 "KMSStorageSQLite", "KMSStoragePostgres", "KMSPostgresTestSupport", "KMSStorageConformance", "KMSService",
-                "KMSTLS", "KMSWorkloadAPITestSupport",
+                "KMSTLS", "KMSWorkloadAPITestSupport", "GRPCReflectionProto",
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRPCCore", package: "grpc-swift-2"),
                 .product(name: "GRPCNIOTransportHTTP2", package: "grpc-swift-nio-transport"),

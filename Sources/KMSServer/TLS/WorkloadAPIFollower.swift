@@ -10,7 +10,11 @@ struct WorkloadAPIFollower: Sendable {
     let logger: Logger
 
     /// Follows the Workload API until cancelled.
-    func run() async {
+    ///
+    /// - Throws: `StartupError` when the client cannot be set up at all (connection and
+    ///   stream failures are retried, never thrown), so that `kmsd` stops instead of
+    ///   waiting for an SVID that cannot come.
+    func run() async throws {
         do {
             try await client.run { update in
                 do {
@@ -22,7 +26,7 @@ struct WorkloadAPIFollower: Sendable {
                 }
             }
         } catch {
-            logger.error("cannot follow the SPIFFE Workload API", metadata: ["error": "\(error)"])
+            throw StartupError("cannot follow the SPIFFE Workload API at \(client.endpoint): \(error)")
         }
     }
 }
