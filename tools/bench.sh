@@ -4,13 +4,16 @@
 # median throughput and p99 latency as ratios to the health floor, with the server's CPU time
 # per operation. Raw results (one kms-bench JSON object per line) go to a file under /tmp.
 #
-# Usage: tools/bench.sh [--release] [--duration S] [--runs R] [--audit-fsync on|off]
+# Usage: tools/bench.sh [--release] [--duration S] [--runs R] [--audit-fsync on|off] [--metrics on|off] [--ops "OP ..."]
 #        tools/bench.sh --smoke [--audit-fsync on|off]
 #
 #   --release          build and run the release configuration (default: debug)
 #   --duration S       seconds measured per run of an operation (default 10, after 2 s of warm-up)
 #   --runs R           runs of every operation, interleaved; medians are reported (default 3)
 #   --audit-fsync off  serve with `audit: {fsync: false}` to see what syncing the audit log costs
+#   --metrics on       serve with `metrics.listen` set (the Prometheus endpoint and every
+#                      metric collected) to see what the metrics cost
+#   --ops "OP ..."     only these operations (the health floor is always measured)
 #   --smoke            CI check: the debug binaries already built, each operation once for 2 s
 #                      after 0.5 s of warm-up; fails if an operation had no successful call or
 #                      any error. Timings are not checked.
@@ -21,13 +24,15 @@ cd "$(dirname "$0")/.."
 
 usage() { sed -n '7,8p' "$0" | sed 's/^# //' >&2; exit 64; }
 
-configuration=debug duration=10 warmup=2 runs=3 fsync=on smoke=false
+configuration=debug duration=10 warmup=2 runs=3 fsync=on metrics=off smoke=false only=""
 while (($#)); do
     case "$1" in
         --release) configuration=release ;;
         --duration) duration="${2:?--duration needs seconds}"; shift ;;
         --runs) runs="${2:?--runs needs a count}"; shift ;;
         --audit-fsync) fsync="${2:?--audit-fsync needs on or off}"; shift ;;
+        --metrics) metrics="${2:?--metrics needs on or off}"; shift ;;
+        --ops) only="${2:?--ops needs a list of operations}"; shift ;;
         --smoke) smoke=true ;;
         -h | --help) usage ;;
         *) echo "bench.sh: unknown argument '$1'" >&2; usage ;;
@@ -35,6 +40,7 @@ while (($#)); do
     shift
 done
 [[ "$fsync" == on || "$fsync" == off ]] || { echo "bench.sh: --audit-fsync takes on or off" >&2; exit 64; }
+[[ "$metrics" == on || "$metrics" == off ]] || { echo "bench.sh: --metrics takes on or off" >&2; exit 64; }
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --runs takes a positive whole number" >&2; exit 64; }
 if $smoke; then
     [[ "$configuration" == debug ]] || { echo "bench.sh: --smoke runs the debug build; drop --release" >&2; exit 64; }
@@ -84,15 +90,24 @@ start_server() {
 
 port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 start_server dev --dir "$dev" --listen "127.0.0.1:$port"
-if [[ "$fsync" == off ]]; then
-    # Dev mode always syncs the audit log: serve its configuration with fsync turned off.
+if [[ "$fsync" == off || "$metrics" == on ]]; then
+    # Dev mode syncs the audit log and has no metrics: serve its configuration with the changes.
     stop_server
-    { cat "$dev/kmsd.yaml"; printf 'audit:\n  fsync: false\n'; } >"$dev/kmsd-bench.yaml"
+    {
+        cat "$dev/kmsd.yaml"
+        [[ "$fsync" == off ]] && printf 'audit:\n  fsync: false\n'
+        [[ "$metrics" == on ]] && printf 'metrics:\n  listen: 127.0.0.1:0\n'
+        true
+    } >"$dev/kmsd-bench.yaml"
     start_server serve --config "$dev/kmsd-bench.yaml"
 fi
 
 operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256")
-echo "kms-bench: $configuration build, audit fsync $fsync, $runs run(s) of ${duration}s after ${warmup}s warm-up per operation; kmsd pid $server_pid on 127.0.0.1:$port" >&2
+if [[ -n "$only" ]]; then
+    read -r -a chosen <<<"$only"
+    operations=(health "${chosen[@]}")
+fi
+echo "kms-bench: $configuration build, audit fsync $fsync, metrics $metrics, $runs run(s) of ${duration}s after ${warmup}s warm-up per operation; kmsd pid $server_pid on 127.0.0.1:$port" >&2
 failed=false
 for run in $(seq "$runs"); do
     for operation in "${operations[@]}"; do

@@ -1,6 +1,6 @@
 /// The files a client needs for mutual TLS: the CA that signed the server's
 /// certificate, and the client's own certificate and private key (all PEM).
-public struct ClientCredentials: Sendable {
+public struct ClientCredentials: Sendable, Equatable {
     public var caCertificatePath: String
     public var certificatePath: String
     public var privateKeyPath: String

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes flat JSON objects on one line with their members in a fixed order, as the
-/// command-line tools print results and failures (JSONEncoder does not keep the order).
+/// command-line tools print results and failures. (JSONEncoder, which writes each string
+/// here, does not keep the order of an object's members.)
 public enum JSONLine {
     /// A member's value.
     public enum Value: Sendable, Equatable {
@@ -12,6 +13,11 @@ public enum JSONLine {
         /// `.string(text)`, or `.null` for `nil`.
         public static func optionalString(_ text: String?) -> Value {
             text.map(Value.string) ?? .null
+        }
+
+        /// `bytes` in base64, as a string.
+        public static func base64(_ bytes: Data) -> Value {
+            .string(bytes.base64EncodedString())
         }
     }
 
@@ -28,22 +34,11 @@ public enum JSONLine {
         }
     }
 
-    /// `text` as a JSON string: quotes, backslashes and control characters escaped, `/` left as it is.
+    /// `text` as a JSON string literal (`/` left as it is).
     static func quoted(_ text: String) -> String {
-        var result = "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": result += "\\\""
-            case "\\": result += "\\\\"
-            case "\n": result += "\\n"
-            case "\r": result += "\\r"
-            case "\t": result += "\\t"
-            case _ where scalar.value < 0x20:
-                result += String(format: "\\u%04x", scalar.value)
-            default:
-                result.unicodeScalars.append(scalar)
-            }
-        }
-        return result + "\""
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        guard let literal = try? encoder.encode(text) else { return "\"\"" }
+        return String(decoding: literal, as: UTF8.self)
     }
 }

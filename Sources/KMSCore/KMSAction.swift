@@ -45,12 +45,15 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case verifyMac = "kms:VerifyMac"
     case generateDataKeyPair = "kms:GenerateDataKeyPair"
     case generateDataKeyPairWithoutPlaintext = "kms:GenerateDataKeyPairWithoutPlaintext"
+    /// gRPC server reflection: listing the services and reading their descriptors.
+    case reflect = "kms:Reflect"
 
     /// Whether the action is about one key (decided by that key's policy and the
     /// server policy) rather than about the server as a whole (server policy alone).
     public var isKeyAction: Bool {
         switch self {
-        case .createKey, .listKeys, .generateRandom, .listAliases, .listRetirableGrants, .explainAccess, .listAuditEvents: false
+        case .createKey, .listKeys, .generateRandom, .listAliases, .listRetirableGrants, .explainAccess, .listAuditEvents, .reflect:
+            false
         default: true
         }
     }

@@ -205,7 +205,7 @@ public struct BackupManifest: Sendable, Equatable {
         case .typeMismatch(_, let context), .valueNotFound(_, let context):
             return "\(path(context)) has the wrong type"
         case .dataCorrupted(let context):
-            return context.codingPath.isEmpty ? "it is not a JSON object" : "\(path(context)) is not valid"
+            return context.codingPath.isEmpty ? "it is not JSON" : "\(path(context)) is not valid"
         @unknown default:
             return "it cannot be read"
         }
@@ -250,6 +250,19 @@ public struct BackupManifest: Sendable, Equatable {
             self.files = files
         }
 
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            format = try container.decodeNamingKey(String.self, forKey: .format)
+            formatVersion = try container.decodeNamingKey(Int.self, forKey: .formatVersion)
+            created = try container.decodeNamingKey(Date.self, forKey: .created)
+            kmsdVersion = try container.decodeIfPresentNamingKey(String.self, forKey: .kmsdVersion)
+            store = try container.decodeNamingKey(String.self, forKey: .store)
+            schemaVersion = try container.decodeNamingKey(Int.self, forKey: .schemaVersion)
+            keyCount = try container.decodeNamingKey(Int.self, forKey: .keyCount)
+            rootKeyCheckValue = try container.decodeNamingKey(String.self, forKey: .rootKeyCheckValue)
+            files = try container.decodeNamingKey([WireFile].self, forKey: .files)
+        }
+
         /// Writes `kmsd_version` as `null` when unknown, so the field is always there to read.
         func encode(to encoder: any Encoder) throws {
             var container = encoder.container(keyedBy: CodingKeys.self)
@@ -269,5 +282,52 @@ public struct BackupManifest: Sendable, Equatable {
         var name: String
         var bytes: Int
         var sha256: String
+
+        enum CodingKeys: String, CodingKey {
+            case name, bytes, sha256
+        }
+
+        init(name: String, bytes: Int, sha256: String) {
+            self.name = name
+            self.bytes = bytes
+            self.sha256 = sha256
+        }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            name = try container.decodeNamingKey(String.self, forKey: .name)
+            bytes = try container.decodeNamingKey(Int.self, forKey: .bytes)
+            sha256 = try container.decodeNamingKey(String.self, forKey: .sha256)
+        }
+    }
+}
+
+extension KeyedDecodingContainer {
+    /// Decodes a field; a value Foundation finds corrupt without saying where (a fraction or
+    /// an out-of-range number for an integer, a malformed date) is reported at its key.
+    fileprivate func decodeNamingKey<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
+        do {
+            return try decode(type, forKey: key)
+        } catch {
+            throw located(error, at: key)
+        }
+    }
+
+    /// Decodes an optional field as `decodeNamingKey` does; absent or `null` is `nil`.
+    fileprivate func decodeIfPresentNamingKey<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T? {
+        do {
+            return try decodeIfPresent(type, forKey: key)
+        } catch {
+            throw located(error, at: key)
+        }
+    }
+
+    /// `error`, or for an error that names no place (Foundation's own number errors are not
+    /// even `DecodingError`s until the top level), a `dataCorrupted` error at `key`.
+    private func located(_ error: any Error, at key: Key) -> any Error {
+        if let error = error as? DecodingError {
+            guard case .dataCorrupted(let context) = error, context.codingPath.isEmpty else { return error }
+        }
+        return DecodingError.dataCorruptedError(forKey: key, in: self, debugDescription: "not a valid value")
     }
 }

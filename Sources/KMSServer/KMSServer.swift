@@ -133,11 +133,13 @@ public final class KMSServer: Service, Sendable {
             services: [
                 SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)),
                 health,
+                ServerReflectionService(service: service, listing: [Kms_V1_KeyManagementService.descriptor, Grpc_Health_V1_Health.descriptor]),
             ],
             interceptorPipeline: [
                 .apply(InFlightCallsInterceptor(state: serving), to: .services([Kms_V1_KeyManagementService.descriptor])),
                 .apply(RequestMetricsInterceptor(), to: .services([Kms_V1_KeyManagementService.descriptor])),
-                // Health checks need no principal (and are the benchmark's transport floor).
+                // Health checks need no principal (and are the benchmark's transport floor);
+                // reflection streams do (kms:Reflect) and are audited like KMS calls.
                 .apply(
                     CallerIdentityInterceptor(
                         resolver: identityResolver,
@@ -147,11 +149,11 @@ public final class KMSServer: Service, Sendable {
                         ),
                         peers: peers, logger: logger
                     ),
-                    to: .services([Kms_V1_KeyManagementService.descriptor])
+                    to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
                 .apply(
                     AuditInterceptor(log: auditLog, clock: clock, logger: logger),
-                    to: .services([Kms_V1_KeyManagementService.descriptor])
+                    to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
             ]
         )
@@ -186,7 +188,7 @@ public final class KMSServer: Service, Sendable {
                 group.addTask { await self.runJobsPeriodically() }
                 group.addTask { await self.tlsReloader.run() }
                 if let workloadAPI = self.workloadAPI {
-                    group.addTask { await workloadAPI.run() }
+                    group.addTask { try await workloadAPI.run() }
                 }
                 if self.store.isShared {
                     // Read the change feed four times per staleness bound, so one slow or

@@ -49,7 +49,8 @@ public enum SQLiteSnapshot {
     ///   - outputPath: The file to create; its directory must exist.
     ///   - logger: Receives database failures.
     /// - Throws: `KMSError` `.validation` when `databasePath` does not exist or `outputPath`
-    ///   does, `.internalFailure` when the file cannot be created or the copy fails.
+    ///   does, `.internalFailure` when the file cannot be created or the copy fails (the
+    ///   file is then removed).
     public static func write(databasePath: String, to outputPath: String, logger: Logger) async throws(KMSError) {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             throw KMSError(.validation, "there is no key store database at \(databasePath)")
@@ -63,11 +64,17 @@ public enum SQLiteSnapshot {
             throw KMSError(.internalFailure, "cannot create \(output): \(String(cString: strerror(code)))")
         }
         _ = Foundation.close(descriptor)
-        try await withConnection(uri: uri(databasePath, ["mode=ro"]), "copy the key store database", logger: logger) {
-            connection async throws(KMSError) in
-            _ = try await run(connection, "VACUUM INTO ?1", [.text(output)], "copy the key store database", logger: logger)
+        do throws(KMSError) {
+            try await withConnection(uri: uri(databasePath, ["mode=ro"]), "copy the key store database", logger: logger) {
+                connection async throws(KMSError) in
+                _ = try await run(connection, "VACUUM INTO ?1", [.text(output)], "copy the key store database", logger: logger)
+            }
+            try sync(output)
+        } catch {
+            // A failed copy may have left part of a database: never leave it looking like one.
+            _ = unlink(output)
+            throw error
         }
-        try sync(output)
     }
 
     /// Reads a snapshot file that nothing changes (a backup): checks its integrity and reads
@@ -79,6 +86,10 @@ public enum SQLiteSnapshot {
     public static func inspect(path: String, logger: Logger) async throws(KMSError) -> Summary {
         try await withConnection(uri: uri(path, ["immutable=1"]), "read the snapshot", logger: logger) {
             connection async throws(KMSError) -> Summary in
+            // The file may come from anywhere: SQLite's advice for reading untrusted databases.
+            for pragma in ["PRAGMA trusted_schema = OFF", "PRAGMA cell_size_check = ON", "PRAGMA mmap_size = 0"] {
+                try await run(connection, pragma, [], "read the snapshot", logger: logger)
+            }
             let check = try await run(connection, "PRAGMA integrity_check", [], "check the snapshot", logger: logger)
             guard check.count == 1, check.first?.columns.first?.data == .text("ok") else {
                 throw KMSError(.validation, "\(path) fails SQLite's integrity check")

@@ -4,6 +4,7 @@ import GRPCCore
 import KMSClient
 import KMSCore
 import KMSProto
+import SwiftProtobuf
 
 /// `--in FILE --out FILE`: where the batch commands read their items and write their results,
 /// both JSON Lines (docs/KMSCTL.md, "Batches").
@@ -17,21 +18,35 @@ struct BatchFiles: ParsableArguments {
     @Option(name: .customLong("out"), help: ArgumentHelp("Write the result lines to this file (mode 0600) instead of stdout.", valueName: "file"))
     var output: String?
 
-    /// The input's lines, within the batch limits.
+    /// Reads the items, makes the batch call and delivers its results: the whole command.
     ///
-    /// - Throws: `BatchInputError` for input beyond the limits; `CommandFailure` when it cannot be read.
-    func lines() throws -> [Data] {
+    /// - Parameters:
+    ///   - global: the connection and output options.
+    ///   - request: the request for the input's lines (throws `BatchInputError` for a line
+    ///     that is not a valid item).
+    ///   - call: makes the call; returns its results and its request id.
+    /// - Throws: `BatchInputError` for input that cannot be sent; `CommandFailure` when it
+    ///   cannot be read or --out cannot be written; what the call throws; `ExitCode.invalid`
+    ///   when an item failed.
+    func run<Request: SwiftProtobuf.Message, Result: BatchItemResult>(
+        _ global: GlobalOptions,
+        request makeRequest: ([Data]) throws -> Request,
+        call: @escaping @Sendable (KMSServiceClient, Request, CallOptions) async throws -> ([Result], String?)
+    ) async throws {
         var splitter = JSONLinesSplitter()
         try InputFile.readChunks(input) { chunk in try splitter.append(chunk) }
-        return try splitter.finish()
+        let lines = try splitter.finish()
+        let request = try makeRequest(lines)
+        try BatchItems.checkSize(of: request)
+        let (results, requestID) = try await global.withClient { [request, global] client in
+            try await call(client, request, global.callOptions)
+        }
+        try deliver(results, items: lines.count, requestID: requestID)
     }
 
     /// Writes one line per item, in item order, to --out or stdout; then, when any item
     /// failed, says so on stderr (without --json) and exits with status 2.
-    ///
-    /// - Throws: `CommandFailure` when the server did not answer every item or --out cannot
-    ///   be written; `ExitCode.invalid` when an item failed.
-    func deliver(_ results: [some BatchItemResult], items: Int, requestID: String?) throws {
+    private func deliver(_ results: [some BatchItemResult], items: Int, requestID: String?) throws {
         guard results.count == items else {
             throw CommandFailure("the server answered \(results.count) results for \(items) items")
         }
@@ -51,11 +66,16 @@ struct BatchFiles: ParsableArguments {
     }
 }
 
-/// The request id (`x-request-id`) of a batch call's response, which its items share.
-private func requestID<Message>(of response: ClientResponse<Message>) -> String? {
+/// The results of a batch call's response and its request id (`x-request-id`), which its
+/// items share.
+private func resultsAndRequestID<Response: Sendable, Result>(
+    of response: ClientResponse<Response>,
+    _ results: (Response) -> [Result]
+) throws -> ([Result], String?) {
     let key = FailureSummary.requestIDKey
-    return (response.metadata[stringValues: key].first(where: { _ in true }))
+    let requestID = response.metadata[stringValues: key].first(where: { _ in true })
         ?? response.trailingMetadata[stringValues: key].first(where: { _ in true })
+    return (results(try response.message), requestID)
 }
 
 /// `kmsctl batch-encrypt`: BatchEncrypt.
@@ -76,13 +96,11 @@ struct BatchEncrypt: KMSCommand {
     @OptionGroup var files: BatchFiles
 
     func execute() async throws {
-        var request = Kms_V1_BatchEncryptRequest()
-        request.requests = try BatchItems.encryptRequests(try files.lines())
-        try BatchItems.checkSize(of: request)
-        let (response, id) = try await global.withClient { [request, global] client in
-            try await client.batchEncrypt(request, options: global.callOptions) { (try $0.message, requestID(of: $0)) }
+        try await files.run(global) { lines in
+            try Kms_V1_BatchEncryptRequest.with { $0.requests = try BatchItems.encryptRequests(lines) }
+        } call: { client, request, options in
+            try await client.batchEncrypt(request, options: options) { try resultsAndRequestID(of: $0, \.results) }
         }
-        try files.deliver(response.results, items: request.requests.count, requestID: id)
     }
 }
 
@@ -105,13 +123,11 @@ struct BatchDecrypt: KMSCommand {
     @OptionGroup var files: BatchFiles
 
     func execute() async throws {
-        var request = Kms_V1_BatchDecryptRequest()
-        request.requests = try BatchItems.decryptRequests(try files.lines())
-        try BatchItems.checkSize(of: request)
-        let (response, id) = try await global.withClient { [request, global] client in
-            try await client.batchDecrypt(request, options: global.callOptions) { (try $0.message, requestID(of: $0)) }
+        try await files.run(global) { lines in
+            try Kms_V1_BatchDecryptRequest.with { $0.requests = try BatchItems.decryptRequests(lines) }
+        } call: { client, request, options in
+            try await client.batchDecrypt(request, options: options) { try resultsAndRequestID(of: $0, \.results) }
         }
-        try files.deliver(response.results, items: request.requests.count, requestID: id)
     }
 }
 
@@ -133,12 +149,10 @@ struct BatchGenerateDataKey: KMSCommand {
     @OptionGroup var files: BatchFiles
 
     func execute() async throws {
-        var request = Kms_V1_BatchGenerateDataKeyRequest()
-        request.requests = try BatchItems.generateDataKeyRequests(try files.lines())
-        try BatchItems.checkSize(of: request)
-        let (response, id) = try await global.withClient { [request, global] client in
-            try await client.batchGenerateDataKey(request, options: global.callOptions) { (try $0.message, requestID(of: $0)) }
+        try await files.run(global) { lines in
+            try Kms_V1_BatchGenerateDataKeyRequest.with { $0.requests = try BatchItems.generateDataKeyRequests(lines) }
+        } call: { client, request, options in
+            try await client.batchGenerateDataKey(request, options: options) { try resultsAndRequestID(of: $0, \.results) }
         }
-        try files.deliver(response.results, items: request.requests.count, requestID: id)
     }
 }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KMSBuildInfo
 import KMSServer
 import Logging
 
@@ -26,7 +27,7 @@ struct BackupCommand: AsyncParsableCommand {
     func run() async throws {
         let configuration = await ServerRunner.orExit { try ServerConfiguration.load(path: config) }
         let manifest = await ServerRunner.orExit {
-            try await StoreBackup.run(configuration, to: out, logger: Self.logger("kmsd.backup"))
+            try await StoreBackup.run(configuration, to: out, kmsdVersion: BuildInfo.description, logger: Self.logger("kmsd.backup"))
         }
         var lines = [
             "backed up \(manifest.keyCount == 1 ? "1 key" : "\(manifest.keyCount) keys") (schema version \(manifest.schemaVersion)) from \(configuration.databasePath) into \(out)"

@@ -81,11 +81,11 @@ struct BackupManifestTests {
     }
 
     @Test(arguments: [
-        ("", "not a JSON object"),
+        ("", "it is not JSON"),
         ("[]", "wrong type"),
         ("null", "wrong type"),
         ("\"manifest\"", "wrong type"),
-        ("{", "not"),
+        ("{", "it is not JSON"),
         ("{}", "format is missing"),
         ("\u{FEFF}{\"format\": 1}", "format"),
     ])
@@ -104,9 +104,9 @@ struct BackupManifestTests {
         ("format_version", #""1""#, "format_version has the wrong type"),
         ("store", #""postgres""#, "store is not"),
         ("schema_version", "0", "schema_version must be 1 or more"),
-        ("schema_version", "1.5", "schema_version"),
+        ("schema_version", "1.5", "schema_version is not valid"),
         ("key_count", "-1", "key_count must not be negative"),
-        ("key_count", "1e300", "key_count"),
+        ("key_count", "1e300", "key_count is not valid"),
         ("key_count", "null", "key_count"),
         ("created", #""yesterday""#, "created is not valid"),
         ("created", "1800000000", "created"),

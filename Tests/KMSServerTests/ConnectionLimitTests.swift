@@ -110,9 +110,10 @@ import Testing
             let elapsed = ContinuousClock.now - started
             try? await channel.close().get()
             #expect(closed, "the server kept a silent connection open for 5 s")
-            #expect(elapsed >= .milliseconds(800), "closed after \(elapsed), before the timeout")
+            // The deadline falls in the last quarter of the timeout.
+            #expect(elapsed >= .milliseconds(700), "closed after \(elapsed), before the last quarter of the timeout")
             #expect(elapsed <= .seconds(3), "closed after \(elapsed)")
-            #expect(server.log.contains(level: .info, "did not complete in time"))
+            #expect(server.log.contains(level: .debug, "did not complete in time"))
         }
     }
 }

@@ -4,6 +4,7 @@ import KMSStorage
 import KMSStorageConformance
 @testable import KMSStorageSQLite
 import Logging
+import Synchronization
 import Testing
 
 /// `SQLiteSnapshot`, what `kmsd backup` and `kmsd restore` use: a snapshot taken while a store
@@ -28,9 +29,10 @@ struct SQLiteSnapshotTests {
                     before.append(key.metadata.keyID)
                 }
                 // A writer that keeps committing while the snapshot is taken.
+                let stop = StopFlag()
                 let writer = Task {
                     var written = 0
-                    while !Task.isCancelled {
+                    while !stop.isSet {
                         let (key, version) = TestKeys.make()
                         try await store.createKey(key, firstVersion: version)
                         written += 1
@@ -39,7 +41,7 @@ struct SQLiteSnapshotTests {
                 }
                 let snapshot = directory.appending(path: "snapshot.sqlite").path
                 try await SQLiteSnapshot.write(databasePath: path, to: snapshot, logger: logger)
-                writer.cancel()
+                stop.set()
                 let written = try await writer.value
                 let total = try await store.listKeys(after: nil, limit: 1000).count
                 #expect(total == 20 + written)
@@ -126,4 +128,14 @@ struct SQLiteSnapshotTests {
             #expect(try await SQLiteSnapshot.inspect(path: snapshot, logger: logger).rootKeyVerifier == [1, 2, 3])
         }
     }
+}
+
+/// Tells a loop in another task to stop, without cancelling the task (a cancelled task's
+/// database call fails).
+final class StopFlag: Sendable {
+    private let stopped = Mutex(false)
+
+    func set() { stopped.withLock { $0 = true } }
+
+    var isSet: Bool { stopped.withLock { $0 } }
 }

@@ -19,8 +19,11 @@ HANDSHAKE_TIMEOUT = 2
 # timer scheduling on a busy 2-core machine.
 CLOSE_MARGIN = 5
 SILENT, PARTIAL = 500, 500
-# p99 during the abuse may be at most this many times the baseline p99, which is taken as at
-# least P99_FLOOR so that two tiny numbers are not divided.
+# p99 during the abuse may be at most this many times the p99 without it, which is taken as
+# at least P99_FLOOR so that two tiny numbers are not divided. "Without it" is measured, when
+# nginx is installed, while the same abuser process runs against a bystander nginx: the
+# abuser's own CPU use on this 2-core machine is then in both numbers, and the comparison
+# shows what abusing kmsd itself does (the idle baseline is printed too).
 P99_FACTOR = 2.0
 P99_FLOOR = 0.005
 MAX_STREAMS = 8
@@ -219,7 +222,8 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
     samples = client.finish()
     during = [latency for started, latency in samples if abuse_started <= started <= abuse_ended]
 
-    base_p99, abuse_p99 = _p99(baseline), _p99(during)
+    idle_p99, abuse_p99 = _p99(baseline), _p99(during)
+    base_p99 = control[0] if control else idle_p99
     print(f"\nstalled handshakes: {SILENT} silent + {PARTIAL} partial ClientHello, handshake timeout {HANDSHAKE_TIMEOUT} s, "
           f"abuse lasted {abuse_ended - abuse_started:.2f} s (opening the connections {all_open - abuse_started:.2f} s)")
     # Where the slow calls were: while the connections were being opened, while they sat
@@ -235,7 +239,8 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
         print(f"  {kind}: {len(done)}/{len(times)} closed by kmsd; seconds to close: "
               f"min {done[0] if done else float('nan'):.2f}, median {done[len(done) // 2] if done else float('nan'):.2f}, "
               f"max {done[-1] if done else float('nan'):.2f}")
-    print(f"  GenerateRandom p99 latency: baseline {base_p99 * 1000:.2f} ms over {len(baseline)} calls; "
+    print(f"  GenerateRandom p99 latency: idle baseline {idle_p99 * 1000:.2f} ms over {len(baseline)} calls; "
+          f"reference {base_p99 * 1000:.2f} ms ({'abuser aimed at a bystander nginx' if control else 'idle baseline'}); "
           f"during the abuse {abuse_p99 * 1000:.2f} ms over {len(during)} calls "
           f"(limit {P99_FACTOR} x max(baseline, {P99_FLOOR * 1000:.0f} ms) = {P99_FACTOR * max(base_p99, P99_FLOOR) * 1000:.2f} ms)")
     if control:
@@ -247,8 +252,9 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
     assert len(during) >= 50, f"only {len(during)} calls during the abuse"
     assert abuse_p99 <= P99_FACTOR * max(base_p99, P99_FLOOR), (base_p99, abuse_p99)
     assert kmsd.alive()
-    log = kmsd.log()
-    assert "closed a connection whose TLS handshake did not complete in time" in log
+    # Stalled handshakes are counted in kms_tls_handshake_failures_total and logged at debug
+    # only, so that a flood of them does not flood the log.
+    assert "closed a connection whose TLS handshake did not complete in time" not in kmsd.log()
 
 
 def test_more_concurrent_calls_than_max_concurrent_streams_complete_without_memory_growth(server, stubs):

@@ -6,7 +6,8 @@ import NIOTLS
 import X509
 
 /// Sits after the TLS handler of each accepted connection: closes the connection when its
-/// handshake does not complete within the handshake timeout, records the verified client
+/// handshake does not complete within the handshake timeout (at a random point of its last
+/// quarter), records the verified client
 /// chain in `VerifiedPeers` when it completes, logs failed handshakes, and forgets the
 /// chain when the connection closes.
 ///
@@ -44,8 +45,14 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func handlerAdded(context: ChannelHandlerContext) {
         let channel = context.channel
-        deadline = context.eventLoop.scheduleTask(in: handshakeTimeout) { [self, logger] in
-            logger.info("closed a connection whose TLS handshake did not complete in time", metadata: [
+        // Somewhere in the last quarter of the timeout, so that connections opened together
+        // (a flood of them) are not all torn down in the same instant.
+        let nanoseconds = handshakeTimeout.nanoseconds
+        let timeout = TimeAmount.nanoseconds(nanoseconds - Int64.random(in: 0...(nanoseconds / 4)))
+        deadline = context.eventLoop.scheduleTask(in: timeout) { [self, logger] in
+            // Debug, not info: a flood of stalled connections must not flood the log too
+            // (kms_tls_handshake_failures_total{reason="timeout"} counts them).
+            logger.debug("closed a connection whose TLS handshake did not complete in time", metadata: [
                 "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
             ])
             countFailure(.timeout)
@@ -122,7 +129,9 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         if !handshakeCompleted {
-            logger.info("a TLS handshake failed", metadata: [
+            // Refused client certificates are logged as warnings by the verification; other
+            // failures are counted in kms_tls_handshake_failures_total and logged at debug.
+            logger.debug("a TLS handshake failed", metadata: [
                 "peer": "\(context.remoteAddress.map { "\($0)" } ?? "unknown")", "error": "\(error)",
             ])
             countFailure(verification.wasRefused ? .clientCertificateRefused : HandshakeFailure(classifying: error))
