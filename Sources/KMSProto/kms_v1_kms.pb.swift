@@ -2175,6 +2175,19 @@ public nonisolated struct Kms_V1_AuditEvent: @unchecked Sendable {
   /// Clears the value of `batchIndex`. Subsequent reads from it will return its default value.
   public mutating func clearBatchIndex() {_uniqueStorage()._batchIndex = nil}
 
+  /// The node (cluster.node_id) whose audit log holds the record.
+  public var node: String {
+    get {_storage._node}
+    set {_uniqueStorage()._node = newValue}
+  }
+
+  /// The trusted proxy that forwarded the call (x-forwarded-client-cert), if one did;
+  /// principal is then the client the proxy named, and source the proxy's address.
+  public var proxy: String {
+    get {_storage._proxy}
+    set {_uniqueStorage()._proxy = newValue}
+  }
+
   public var unknownFields = SwiftProtobuf.UnknownStorage()
 
   public init() {}
@@ -5732,7 +5745,7 @@ nonisolated extension Kms_V1_ListAuditEventsResponse: SwiftProtobuf.Message, Swi
 
 nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._MessageImplementationBase, SwiftProtobuf._ProtoNameProviding {
   public static let protoMessageName: String = _protobuf_package + ".AuditEvent"
-  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}time\0\u{3}request_id\0\u{1}principal\0\u{1}source\0\u{1}action\0\u{3}key_id\0\u{3}key_version\0\u{1}alias\0\u{3}destination_key_id\0\u{3}destination_key_version\0\u{1}outcome\0\u{1}reason\0\u{3}encryption_context_keys\0\u{3}encryption_context_hmac\0\u{3}encryption_context\0\u{3}grant_id\0\u{3}previous_hash\0\u{1}hash\0\u{3}batch_index\0")
+  public static let _protobuf_nameMap = SwiftProtobuf._NameMap(bytecode: "\0\u{1}sequence\0\u{1}time\0\u{3}request_id\0\u{1}principal\0\u{1}source\0\u{1}action\0\u{3}key_id\0\u{3}key_version\0\u{1}alias\0\u{3}destination_key_id\0\u{3}destination_key_version\0\u{1}outcome\0\u{1}reason\0\u{3}encryption_context_keys\0\u{3}encryption_context_hmac\0\u{3}encryption_context\0\u{3}grant_id\0\u{3}previous_hash\0\u{1}hash\0\u{3}batch_index\0\u{1}node\0\u{1}proxy\0")
 
   fileprivate class _StorageClass {
     var _sequence: UInt64 = 0
@@ -5755,6 +5768,8 @@ nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._M
     var _previousHash: String = String()
     var _hash: String = String()
     var _batchIndex: Int32? = nil
+    var _node: String = String()
+    var _proxy: String = String()
 
       // This property is used as the initial default value for new instances of the type.
       // The type itself is protecting the reference to its storage via CoW semantics.
@@ -5785,6 +5800,8 @@ nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._M
       _previousHash = source._previousHash
       _hash = source._hash
       _batchIndex = source._batchIndex
+      _node = source._node
+      _proxy = source._proxy
     }
   }
 
@@ -5823,6 +5840,8 @@ nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._M
         case 18: try { try decoder.decodeSingularStringField(value: &_storage._previousHash) }()
         case 19: try { try decoder.decodeSingularStringField(value: &_storage._hash) }()
         case 20: try { try decoder.decodeSingularInt32Field(value: &_storage._batchIndex) }()
+        case 21: try { try decoder.decodeSingularStringField(value: &_storage._node) }()
+        case 22: try { try decoder.decodeSingularStringField(value: &_storage._proxy) }()
         default: break
         }
       }
@@ -5895,6 +5914,12 @@ nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._M
       try { if let v = _storage._batchIndex {
         try visitor.visitSingularInt32Field(value: v, fieldNumber: 20)
       } }()
+      if !_storage._node.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._node, fieldNumber: 21)
+      }
+      if !_storage._proxy.isEmpty {
+        try visitor.visitSingularStringField(value: _storage._proxy, fieldNumber: 22)
+      }
     }
     try unknownFields.traverse(visitor: &visitor)
   }
@@ -5924,6 +5949,8 @@ nonisolated extension Kms_V1_AuditEvent: SwiftProtobuf.Message, SwiftProtobuf._M
         if _storage._previousHash != rhs_storage._previousHash {return false}
         if _storage._hash != rhs_storage._hash {return false}
         if _storage._batchIndex != rhs_storage._batchIndex {return false}
+        if _storage._node != rhs_storage._node {return false}
+        if _storage._proxy != rhs_storage._proxy {return false}
         return true
       }
       if !storagesAreEqual {return false}

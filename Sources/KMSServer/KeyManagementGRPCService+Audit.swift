@@ -36,6 +36,8 @@ extension Kms_V1_AuditEvent {
             $0.time = Google_Protobuf_Timestamp(exactMicroseconds: record.time)
             $0.requestID = record.requestID
             $0.principal = record.principal
+            $0.node = record.node ?? ""
+            $0.proxy = record.proxy ?? ""
             $0.source = record.source ?? ""
             $0.action = record.action
             $0.keyID = record.keyID ?? ""

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import KMSBuildInfo
 import KMSClient
 
 /// `kmsctl`: the command-line client of swift-kms, one subcommand per RPC.
@@ -20,6 +21,7 @@ struct KMSCtl: AsyncParsableCommand {
             (UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED); 4 the TLS connection could \
             not be set up; 64 usage error.
             """,
+        version: "kmsctl \(BuildInfo.description)",
         subcommands: [
             CreateKey.self, DescribeKey.self, ListKeys.self,
             Encrypt.self, Decrypt.self, ReEncrypt.self,
