@@ -184,23 +184,7 @@ public final class KMSServer: Service, Sendable {
         defer { dataDirectoryLock.release() }
         logger.info("kmsd starting", metadata: startupMetadata)
         do {
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                group.addTask { await self.runJobsPeriodically() }
-                group.addTask { await self.tlsReloader.run() }
-                if let workloadAPI = self.workloadAPI {
-                    group.addTask { try await workloadAPI.run() }
-                }
-                if self.store.isShared {
-                    // Read the change feed four times per staleness bound, so one slow or
-                    // failed read does not yet make the node refuse calls.
-                    let interval = (self.service.freshness.maxStaleness ?? .seconds(1)) / 4
-                    group.addTask { await self.service.followChanges(every: interval) }
-                }
-                group.addTask { try await self.grpcServer.serve() }
-                // The job and feed loops only end when cancelled, so the first task to finish is the server.
-                defer { group.cancelAll() }
-                try await group.next()
-            }
+            try await ServiceGroup(configuration: .init(services: services(), logger: logger)).run()
         } catch {
             try? await closeStorage()
             throw Task.isCancelled ? cutShort() : error
@@ -210,6 +194,32 @@ public final class KMSServer: Service, Sendable {
             throw cutShort()
         }
         try await closeStorage()
+    }
+
+    /// The server's parts, each a service of the group `serve()` runs: the background jobs,
+    /// the certificate reloader, the Workload API follower, the change-feed follower (with a
+    /// shared store) and, last so that it drains first on shutdown, the gRPC server. The gRPC
+    /// server ending (`beginGracefulShutdown()`) shuts the others down.
+    private func services() -> [ServiceGroupConfiguration.ServiceConfiguration] {
+        var loops: [any Service] = [
+            BackgroundLoop { await self.runJobsPeriodically() },
+            BackgroundLoop { await self.tlsReloader.run() },
+        ]
+        if let workloadAPI {
+            loops.append(BackgroundLoop { try await workloadAPI.run() })
+        }
+        if store.isShared {
+            // Read the change feed four times per staleness bound, so one slow or failed
+            // read does not yet make the node refuse calls.
+            let interval = (service.freshness.maxStaleness ?? .seconds(1)) / 4
+            loops.append(BackgroundLoop { await self.service.followChanges(every: interval) })
+        }
+        let server = ServiceGroupConfiguration.ServiceConfiguration(
+            service: GRPCServerService(server: grpcServer),
+            successTerminationBehavior: .gracefullyShutdownGroup,
+            failureTerminationBehavior: .cancelGroup
+        )
+        return loops.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup) } + [server]
     }
 
     /// Syncs and closes the audit log and closes the database, also when the server's task
