@@ -49,13 +49,14 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         // (a flood of them) are not all torn down in the same instant.
         let nanoseconds = handshakeTimeout.nanoseconds
         let timeout = TimeAmount.nanoseconds(nanoseconds - Int64.random(in: 0...(nanoseconds / 4)))
-        deadline = context.eventLoop.scheduleTask(in: timeout) { [self, logger] in
+        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
+        deadline = context.eventLoop.scheduleTask(in: timeout) { [logger] in
             // Debug, not info: a flood of stalled connections must not flood the log too
             // (kms_tls_handshake_failures_total{reason="timeout"} counts them).
             logger.debug("closed a connection whose TLS handshake did not complete in time", metadata: [
                 "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
             ])
-            countFailure(.timeout)
+            handler.value.countFailure(.timeout)
             channel.close(promise: nil)
         }
     }
@@ -65,7 +66,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
-        guard case .handshakeCompleted = event as? TLSUserEvent else {
+        guard let tlsEvent = event as? TLSUserEvent, case .handshakeCompleted = tlsEvent else {
             context.fireUserInboundEventTriggered(event)
             return
         }
@@ -76,7 +77,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             registration = peers.record(chain, for: context.channel)
             context.fireUserInboundEventTriggered(event)
         } else {
-            checkResumedSession(context: context, event: event)
+            checkResumedSession(context: context, event: tlsEvent)
         }
     }
 
@@ -94,7 +95,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
 
     /// Holds reads while the resumed session's client is checked (the handshake deadline
     /// still runs); then passes on the handshake event and the held reads, or closes.
-    private func checkResumedSession(context: ChannelHandlerContext, event: Any) {
+    private func checkResumedSession(context: ChannelHandlerContext, event: TLSUserEvent) {
         guard let leaf = tls.peerCertificate else {
             countFailure(.noClientCertificate)
             context.close(promise: nil)
@@ -111,7 +112,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         }
     }
 
-    private func resume(context: ChannelHandlerContext, event: Any, trusted: Bool) {
+    private func resume(context: ChannelHandlerContext, event: TLSUserEvent, trusted: Bool) {
         deadline?.cancel()
         deadline = nil
         guard trusted, context.channel.isActive, let chain = verification.chain else {
@@ -120,7 +121,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             return
         }
         registration = peers.record(chain, for: context.channel)
-        context.fireUserInboundEventTriggered(event)
+        context.fireUserInboundEventTriggered(event as Any)
         let reads = heldReads ?? []
         heldReads = nil
         for read in reads { context.fireChannelRead(read) }
