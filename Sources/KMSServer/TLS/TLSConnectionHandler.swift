@@ -22,7 +22,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private let tls: NIOSSLServerHandler
     private let peers: VerifiedPeers
     private let logger: Logger
-    private var deadline: Scheduled<Void>?
+    private var deadlines: HandshakeDeadlines?
     private var handshakeCompleted = false
     private var failureCounted = false
     private var registration: VerifiedPeers.Registration?
@@ -49,20 +49,27 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         // (a flood of them) are not all torn down in the same instant.
         let nanoseconds = handshakeTimeout.nanoseconds
         let timeout = TimeAmount.nanoseconds(nanoseconds - Int64.random(in: 0...(nanoseconds / 4)))
-        let handler = NIOLoopBound(self, eventLoop: context.eventLoop)
-        deadline = context.eventLoop.scheduleTask(in: timeout) { [logger] in
+        let deadlines = HandshakeDeadlines.on(context.eventLoop)
+        self.deadlines = deadlines
+        deadlines.add(self, deadline: .now() + timeout - HandshakeDeadlines.sweepInterval) { [self, logger] in
             // Debug, not info: a flood of stalled connections must not flood the log too
             // (kms_tls_handshake_failures_total{reason="timeout"} counts them).
             logger.debug("closed a connection whose TLS handshake did not complete in time", metadata: [
                 "peer": "\(channel.remoteAddress.map { "\($0)" } ?? "unknown")",
             ])
-            handler.value.countFailure(.timeout)
+            countFailure(.timeout)
             channel.close(promise: nil)
         }
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        deadline?.cancel()
+        cancelDeadline()
+    }
+
+    /// Ends the handshake's deadline: the handshake completed or the connection closed.
+    private func cancelDeadline() {
+        deadlines?.remove(self)
+        deadlines = nil
     }
 
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
@@ -72,8 +79,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         }
         handshakeCompleted = true
         if let chain = verification.chain {
-            deadline?.cancel()
-            deadline = nil
+            cancelDeadline()
             registration = peers.record(chain, for: context.channel)
             context.fireUserInboundEventTriggered(event)
         } else {
@@ -113,8 +119,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     }
 
     private func resume(context: ChannelHandlerContext, event: TLSUserEvent, trusted: Bool) {
-        deadline?.cancel()
-        deadline = nil
+        cancelDeadline()
         guard trusted, context.channel.isActive, let chain = verification.chain else {
             countFailure(.clientCertificateRefused)
             context.close(promise: nil)
@@ -143,7 +148,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     func channelInactive(context: ChannelHandlerContext) {
         if !handshakeCompleted { countFailure(.closedBeforeHandshake) }
         heldReads = nil
-        deadline?.cancel()
+        cancelDeadline()
         if let registration { peers.forget(registration) }
         registration = nil
         context.fireChannelInactive()
