@@ -1,4 +1,5 @@
 // swift-tools-version:6.1
+import Foundation
 import PackageDescription
 
 let strictSettings: [SwiftSetting] = [
@@ -393,3 +394,44 @@ let package = Package(
         ),
     ]
 )
+
+// libFuzzer targets (docs/TESTING.md), one per parser of outside bytes, and the program that
+// writes their seed corpora. They exist only with KMS_FUZZ=1, which tools/fuzz.sh sets for its
+// own build in .build-fuzz (-sanitize=fuzzer,address: libFuzzer provides their main), so
+// ordinary builds and `swift test` never see them.
+if ProcessInfo.processInfo.environment["KMS_FUZZ"] == "1" {
+    func fuzzTarget(_ name: String, _ dependencies: [Target.Dependency]) -> Target {
+        .executableTarget(name: name, dependencies: ["FuzzSupport"] + dependencies, swiftSettings: strictSettings)
+    }
+    package.targets += [
+        .target(name: "FuzzSupport", swiftSettings: strictSettings),
+        fuzzTarget("FuzzCiphertextBlob", ["KMSCrypto", "KMSCore"]),
+        fuzzTarget("FuzzEnvelopeFile", ["KMSClient", "KMSCore", .product(name: "Crypto", package: "swift-crypto")]),
+        fuzzTarget("FuzzPolicy", ["KMSPolicy", "KMSCore"]),
+        fuzzTarget("FuzzServerConfiguration", ["KMSServer"]),
+        fuzzTarget("FuzzCertificateIdentity", [
+            "KMSIdentity", "KMSCore", .product(name: "X509", package: "swift-certificates"),
+        ]),
+        fuzzTarget("FuzzForwardedClientCertificate", ["KMSTLS"]),
+        fuzzTarget("FuzzCertificateRevocationList", [
+            "KMSTLS", "KMSDevPKI", .product(name: "X509", package: "swift-certificates"),
+        ]),
+        fuzzTarget("FuzzAuditLine", ["KMSAudit"]),
+        fuzzTarget("FuzzRequestMessages", [
+            "KMSServer", "KMSService", "KMSProto", "KMSCore", "KMSCrypto", "KMSPolicy", "KMSStorageSQLite",
+            .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
+        .executableTarget(
+            name: "FuzzSeeds",
+            dependencies: [
+                "KMSAudit", "KMSClient", "KMSCore", "KMSCrypto", "KMSDevPKI", "KMSPolicy", "KMSProto", "KMSServer",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                .product(name: "X509", package: "swift-certificates"),
+            ],
+            swiftSettings: strictSettings
+        ),
+    ]
+}

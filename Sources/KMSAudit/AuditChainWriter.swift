@@ -30,26 +30,37 @@ struct WrittenAuditRecord {
 /// failure it waits for 1 MiB of free space and truncates the file back to the last
 /// synced record before writing again, so a record whose request was refused never
 /// stays in the chain.
+///
+/// With a signer, the last record of each group and every checkpoint record carry a
+/// signature (`sig`), so every record is covered by the signature that ends its group.
 final class AuditChainWriter {
     private let directory: String
     private let maxFileBytes: Int
     private let sync: Bool
+    private let signer: AuditSigner?
     private let logger: Logger
     private var file: POSIXFile?
     private(set) var current: AuditFile?
     /// The current file's size up to the last record that was synced.
     private var committedSize = 0
     private(set) var head: AuditChainHead
+    /// Whether the head record carries a signature (`false` for an empty chain).
+    private(set) var headIsSigned = false
+    /// Whether the head record is a checkpoint record.
+    private(set) var headIsCheckpoint = false
     private var needsRecovery = false
 
     /// Opens the chain in `directory` (created 0700 when missing): finds the head, repairs
     /// a torn last line by moving it aside, and appends to the last file.
     ///
+    /// - Parameter signer: Signs the last record of each group and every checkpoint record;
+    ///   `nil` writes no signatures.
     /// - Throws: `AuditIOError` when the directory or the last record cannot be read.
-    init(directory: String, maxFileBytes: Int, sync: Bool, logger: Logger) throws(AuditIOError) {
+    init(directory: String, maxFileBytes: Int, sync: Bool, signer: AuditSigner? = nil, logger: Logger) throws(AuditIOError) {
         self.directory = directory
         self.maxFileBytes = maxFileBytes
         self.sync = sync
+        self.signer = signer
         self.logger = logger
         do {
             try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
@@ -60,7 +71,21 @@ final class AuditChainWriter {
         let files = try AuditFileSet.files(in: directory)
         if let last = files.last {
             try Self.repairTornTail(of: last.path, logger: logger)
-            head = try Self.lastHead(of: files) ?? AuditChainHead(sequence: last.firstSequence - 1, hash: AuditLine.genesisHash)
+            if let (record, digest) = try Self.lastRecord(of: files) {
+                head = AuditChainHead(sequence: record.sequence, hash: record.hash)
+                headIsSigned = record.signature != nil
+                headIsCheckpoint = record.record.checkpoint != nil
+                if let signer, let signature = record.signature,
+                   !signer.verificationKey.isValidSignature(signature, .record, digestHex: digest ?? "")
+                {
+                    logger.error(
+                        "the last record of the audit log carries a signature that this server's key does not verify: the log was changed, or written under another root key; check it with `kmsctl audit verify --verification-key`",
+                        metadata: ["sequence": "\(record.sequence)", "directory": "\(directory)"]
+                    )
+                }
+            } else {
+                head = AuditChainHead(sequence: last.firstSequence - 1, hash: AuditLine.genesisHash)
+            }
             try open(last)
         }
     }
@@ -77,9 +102,10 @@ final class AuditChainWriter {
             var buffer: [UInt8] = []
             var lines: [(ChainedAuditRecord, Int, Int)] = []
             var chainHead = head
-            for record in records {
+            for (position, record) in records.enumerated() {
                 let sequence = chainHead.sequence + 1
-                let (line, hash) = AuditLine.encode(record, sequence: sequence, previousHash: chainHead.hash)
+                let signs = position == records.count - 1 || record.checkpoint != nil
+                let (line, hash) = AuditLine.encode(record, sequence: sequence, previousHash: chainHead.hash, signer: signs ? signer : nil)
                 lines.append((ChainedAuditRecord(sequence: sequence, record: record, previousHash: chainHead.hash, hash: hash), buffer.count, line.count))
                 buffer.append(contentsOf: line)
                 buffer.append(UInt8(ascii: "\n"))
@@ -94,6 +120,8 @@ final class AuditChainWriter {
             let base = committedSize
             committedSize += buffer.count
             head = chainHead
+            headIsSigned = signer != nil
+            headIsCheckpoint = records.last?.checkpoint != nil
             return lines.map { WrittenAuditRecord(chained: $0.0, file: current, offset: base + $0.1, length: $0.2) }
         } catch {
             file?.close()
@@ -176,9 +204,10 @@ final class AuditChainWriter {
         current = existing
     }
 
-    /// The head of the chain: the last record of the last file that has one. Reads each
-    /// file backwards from its end, so start-up does not read whole files.
-    private static func lastHead(of files: [AuditFile]) throws(AuditIOError) -> AuditChainHead? {
+    /// The last record of the last file that has one, with the digest its signature covers
+    /// (`nil` when it has none). Reads each file backwards from its end, so start-up does not
+    /// read whole files.
+    private static func lastRecord(of files: [AuditFile]) throws(AuditIOError) -> (ChainedAuditRecord, String?)? {
         for auditFile in files.reversed() {
             let file = try POSIXFile(path: auditFile.path, flags: O_RDONLY)
             let size = Int(try file.status().st_size)
@@ -187,8 +216,7 @@ final class AuditChainWriter {
             let start = try startOfLastLine(in: file, endingAt: size - 1)
             let line = try file.read(count: size - 1 - start, at: start)
             do {
-                let record = try AuditLine.decode(line)
-                return AuditChainHead(sequence: record.sequence, hash: record.hash)
+                return (try AuditLine.decode(line), AuditLine.signedDigest(of: line[...]))
             } catch {
                 throw AuditIOError(
                     "the last record of \(auditFile.path) is unreadable (\(error)); check it with `kmsctl audit verify` and move the file aside"

@@ -18,6 +18,14 @@ public enum AuditFileSet {
         prefix + String(repeating: "0", count: max(0, 20 - String(sequence).count)) + String(sequence) + suffix
     }
 
+    /// The sequence a file name `audit-<20 digits>.jsonl` names; `nil` for other names.
+    public static func firstSequence(ofFileName name: String) -> UInt64? {
+        guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
+        let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
+        guard digits.count == 20 else { return nil }
+        return UInt64(digits)
+    }
+
     /// The audit files in `directory`, in chain order.
     ///
     /// - Throws: `AuditIOError` when the directory cannot be read.
@@ -29,9 +37,7 @@ public enum AuditFileSet {
             throw AuditIOError("cannot list the audit directory \(directory): \(error.localizedDescription)")
         }
         return names.compactMap { name -> AuditFile? in
-            guard name.hasPrefix(prefix), name.hasSuffix(suffix) else { return nil }
-            let digits = name.dropFirst(prefix.count).dropLast(suffix.count)
-            guard digits.count == 20, let first = UInt64(digits) else { return nil }
+            guard let first = firstSequence(ofFileName: name) else { return nil }
             return AuditFile(path: (directory as NSString).appendingPathComponent(name), firstSequence: first)
         }
         .sorted { $0.firstSequence < $1.firstSequence }

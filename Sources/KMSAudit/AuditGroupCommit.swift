@@ -5,7 +5,9 @@ import Metrics
 /// that arrives while a group is being written and synced goes into the next group, so
 /// one `fdatasync` covers all of them.
 final class AuditGroupCommit: @unchecked Sendable {
-    typealias Completion = @Sendable (Result<Void, AuditIOError>) -> Void
+    /// Called with where the submission's last record sits in the chain (`nil` for a
+    /// submission without records), or the error that kept the group out of the log.
+    typealias Completion = @Sendable (Result<AuditChainHead?, AuditIOError>) -> Void
 
     private struct Pending {
         let records: [AuditRecord]
@@ -18,6 +20,7 @@ final class AuditGroupCommit: @unchecked Sendable {
     private var stopping = false
     private var healthy = true
     private var statistics = AuditCommitStatistics()
+    private var publishedHead: AuditChainHead
 
     /// `kms_audit_commit_duration_seconds`, `kms_audit_records_per_commit` and
     /// `kms_audit_available` (0 or 1) for the metrics endpoint.
@@ -33,6 +36,7 @@ final class AuditGroupCommit: @unchecked Sendable {
     init(writer: AuditChainWriter, index: AuditIndex) {
         self.writer = writer
         self.index = index
+        self.publishedHead = writer.head
         // The thread keeps the object alive until `stop()` ends it.
         let thread = Thread { self.run() }
         thread.name = "audit-writer"
@@ -46,6 +50,13 @@ final class AuditGroupCommit: @unchecked Sendable {
         condition.lock()
         defer { condition.unlock() }
         return healthy
+    }
+
+    /// The last record committed.
+    var head: AuditChainHead {
+        condition.lock()
+        defer { condition.unlock() }
+        return publishedHead
     }
 
     /// How many groups and records were written so far.
@@ -95,6 +106,7 @@ final class AuditGroupCommit: @unchecked Sendable {
             let records = group.flatMap(\.records)
             let started = ContinuousClock.now
             let result = commit(records)
+            let written = (try? result.get()) ?? []
             if !records.isEmpty {
                 commitDuration.record(duration: ContinuousClock.now - started)
                 recordsPerCommit.record(records.count)
@@ -103,19 +115,30 @@ final class AuditGroupCommit: @unchecked Sendable {
             condition.lock()
             if case .success = result {
                 healthy = true
-                if !records.isEmpty {
+                if let last = written.last {
                     statistics.groups += 1
                     statistics.records += records.count
+                    publishedHead = AuditChainHead(sequence: last.chained.sequence, hash: last.chained.hash)
                 }
             } else {
                 healthy = false
             }
             condition.unlock()
-            for item in group { item.completion(result) }
+            var end = 0
+            for item in group {
+                switch result {
+                case .success:
+                    end += item.records.count
+                    let chained = item.records.isEmpty ? nil : written[end - 1].chained
+                    item.completion(.success(chained.map { AuditChainHead(sequence: $0.sequence, hash: $0.hash) }))
+                case .failure(let error):
+                    item.completion(.failure(error))
+                }
+            }
         }
     }
 
-    private func commit(_ records: [AuditRecord]) -> Result<Void, AuditIOError> {
+    private func commit(_ records: [AuditRecord]) -> Result<[WrittenAuditRecord], AuditIOError> {
         let written: [WrittenAuditRecord]
         do {
             written = try writer.append(records)
@@ -124,7 +147,7 @@ final class AuditGroupCommit: @unchecked Sendable {
         }
         // The records are durable; an index failure only affects queries (and is logged).
         try? index.append(written)
-        return .success(())
+        return .success(written)
     }
 }
 

@@ -2,20 +2,38 @@ import Crypto
 import Foundation
 
 /// The JSON Lines form of a chained record (docs/AUDIT.md): one object per line, fields
-/// in a fixed order, `prev_hash` then `hash` last.
+/// in a fixed order, `prev_hash`, then `sig` in signed records, then `hash` last.
 ///
 /// `hash` is SHA-256 over the line's bytes with the `,"hash":"…"` member removed, so
-/// anyone can recompute it from the file without re-serializing JSON.
+/// anyone can recompute it from the file without re-serializing JSON. `sig` signs the
+/// digest of the line without `sig` and `hash` (`AuditSignature`), and `hash` covers `sig`.
 public enum AuditLine {
     /// The `prev_hash` of the very first record.
     public static let genesisHash = String(repeating: "0", count: 64)
     /// `,"hash":"` + 64 hex digits + `"}`: the fixed-length end of every line.
     static let hashSuffixLength = 9 + 64 + 2
+    /// `,"sig":"` + 88 base64 digits + `"`: the member before `hash` in signed records.
+    static let signatureMemberLength = 8 + AuditSignature.base64Length + 1
 
     /// Encodes a record at `sequence` after the record whose hash is `previousHash`.
     ///
     /// - Returns: the line without its newline, and the record's hash.
     public static func encode(_ record: AuditRecord, sequence: UInt64, previousHash: String) -> (line: [UInt8], hash: String) {
+        encode(record, sequence: sequence, previousHash: previousHash, signer: nil)
+    }
+
+    /// Encodes a record signed with `signingKey` (tests make records signed with another
+    /// key this way).
+    ///
+    /// - Returns: the line without its newline, and the record's hash.
+    public static func encode(
+        _ record: AuditRecord, sequence: UInt64, previousHash: String, signingKey: Curve25519.Signing.PrivateKey
+    ) -> (line: [UInt8], hash: String) {
+        encode(record, sequence: sequence, previousHash: previousHash, signer: AuditSigner(signingKey))
+    }
+
+    /// Encodes a record, with a `sig` member when `signer` is given.
+    static func encode(_ record: AuditRecord, sequence: UInt64, previousHash: String, signer: AuditSigner?) -> (line: [UInt8], hash: String) {
         var out: [UInt8] = []
         out.reserveCapacity(512)
         out.append(UInt8(ascii: "{"))
@@ -60,6 +78,10 @@ public enum AuditLine {
             JSONText.appendKey("reason", to: &out)
             JSONText.appendString(reason, to: &out)
         }
+        if let count = record.throttledSinceLastRecord {
+            JSONText.appendKey("throttled_since_last_record", to: &out)
+            JSONText.appendInteger(count, to: &out)
+        }
         if !record.encryptionContextKeys.isEmpty {
             JSONText.appendKey("encryption_context_keys", to: &out)
             out.append(UInt8(ascii: "["))
@@ -88,8 +110,19 @@ public enum AuditLine {
             JSONText.appendKey("grant_id", to: &out)
             JSONText.appendString(grantID, to: &out)
         }
+        if let checkpoint = record.checkpoint {
+            JSONText.appendKey("checkpoint", to: &out)
+            JSONText.appendString(checkpoint.rawValue, to: &out)
+        }
         JSONText.appendKey("prev_hash", to: &out)
         JSONText.appendString(previousHash, to: &out)
+        if let signer {
+            out.append(UInt8(ascii: "}"))
+            let signature = signer.sign(.record, digestHex: hexSHA256(out))
+            out.removeLast()
+            JSONText.appendKey("sig", to: &out)
+            JSONText.appendString(signature, to: &out)
+        }
         out.append(UInt8(ascii: "}"))
         let hash = hexSHA256(out)
         out.removeLast()
@@ -124,6 +157,21 @@ public enum AuditLine {
         return hex(hasher.finalize())
     }
 
+    /// The digest a signed line's `sig` covers: SHA-256 (hex) over the line up to its
+    /// `,"sig":"…"` member, followed by `}`; `nil` when the line has no `sig` member right
+    /// before its `hash` member.
+    public static func signedDigest(of line: ArraySlice<UInt8>) -> String? {
+        guard line.count > hashSuffixLength + signatureMemberLength + 1 else { return nil }
+        let cut = line.endIndex - hashSuffixLength - signatureMemberLength
+        guard line[cut..<(cut + 8)].elementsEqual(#","sig":""#.utf8),
+              line[line.endIndex - hashSuffixLength - 1] == UInt8(ascii: "\"")
+        else { return nil }
+        var hasher = SHA256()
+        hasher.update(data: line[line.startIndex..<cut])
+        hasher.update(data: [UInt8(ascii: "}")])
+        return hex(hasher.finalize())
+    }
+
     /// Reads one line (without its newline).
     ///
     /// - Throws: `AuditLineError` when it is not a well-formed audit record.
@@ -136,6 +184,15 @@ public enum AuditLine {
         }
         guard let time = RFC3339.parse(fields.time) else { throw AuditLineError("time is not an RFC 3339 UTC timestamp") }
         guard let outcome = AuditRecord.Outcome(rawValue: fields.outcome) else { throw AuditLineError("unknown outcome") }
+        let checkpoint = try fields.checkpoint.map { text throws(AuditLineError) in
+            guard let reason = AuditRecord.Checkpoint(rawValue: text) else { throw AuditLineError("unknown checkpoint reason") }
+            return reason
+        }
+        if let signature = fields.sig {
+            guard signature.utf8.count == AuditSignature.base64Length, let bytes = Data(base64Encoded: signature), bytes.count == 64 else {
+                throw AuditLineError("sig is not the base64 of a 64-byte Ed25519 signature")
+            }
+        }
         let record = AuditRecord(
             time: time, requestID: fields.requestId, batchIndex: fields.batchIndex, node: fields.node, principal: fields.principal,
             proxy: fields.proxy,
@@ -143,9 +200,9 @@ public enum AuditLine {
             destinationKeyID: fields.destinationKeyId, destinationKeyVersion: fields.destinationKeyVersion,
             outcome: outcome, reason: fields.reason, encryptionContextKeys: fields.encryptionContextKeys ?? [],
             encryptionContextHMAC: fields.encryptionContextHmac, encryptionContext: fields.encryptionContext,
-            grantID: fields.grantId
+            grantID: fields.grantId, throttledSinceLastRecord: fields.throttledSinceLastRecord, checkpoint: checkpoint
         )
-        return ChainedAuditRecord(sequence: fields.seq, record: record, previousHash: fields.prevHash, hash: fields.hash)
+        return ChainedAuditRecord(sequence: fields.seq, record: record, previousHash: fields.prevHash, hash: fields.hash, signature: fields.sig)
     }
 
     static func hexSHA256(_ bytes: [UInt8]) -> String {
@@ -195,14 +252,18 @@ private struct AuditLineFields: Decodable {
     let encryptionContextHmac: String?
     let encryptionContext: [String: String]?
     let grantId: String?
+    let throttledSinceLastRecord: Int?
+    let checkpoint: String?
     let prevHash: String
+    let sig: String?
     let hash: String
 
     enum CodingKeys: String, CodingKey {
-        case seq, time, node, principal, proxy, source, action, alias, outcome, reason, hash
+        case seq, time, node, principal, proxy, source, action, alias, outcome, reason, checkpoint, sig, hash
         case requestId = "request_id", batchIndex = "batch_index", keyId = "key_id", keyVersion = "key_version"
         case destinationKeyId = "destination_key_id", destinationKeyVersion = "destination_key_version"
         case encryptionContextKeys = "encryption_context_keys", encryptionContextHmac = "encryption_context_hmac"
         case encryptionContext = "encryption_context", grantId = "grant_id", prevHash = "prev_hash"
+        case throttledSinceLastRecord = "throttled_since_last_record"
     }
 }

@@ -19,6 +19,23 @@ public struct AuditRecord: Sendable, Equatable {
         case intent
     }
 
+    /// Why a checkpoint record was written (docs/AUDIT.md, "Checkpoints").
+    public enum Checkpoint: String, Sendable, CaseIterable {
+        /// Every `audit.checkpoint_seconds` while records are being added.
+        case periodic
+        /// At start, because the log ended with records no signature covered (written before
+        /// signing was on, or the rest of their group was cut off by a crash): this
+        /// checkpoint's signature covers them.
+        case start
+        /// At a graceful shutdown, with `audit.checkpoint_file` set.
+        case shutdown
+    }
+
+    /// The principal of checkpoint records.
+    public static let checkpointPrincipal = "kmsd:job/checkpoint"
+    /// The action of checkpoint records.
+    public static let checkpointAction = "kmsd:Checkpoint"
+
     /// When the request arrived, to the microsecond.
     public var time: Date
     /// The id returned to the caller in the `x-request-id` response metadata.
@@ -55,6 +72,12 @@ public struct AuditRecord: Sendable, Equatable {
     public var encryptionContext: [String: String]?
     /// The grant that allowed the request.
     public var grantID: String?
+    /// Set only in the checkpoint records `kmsd` writes itself (principal
+    /// `kmsd:job/checkpoint`, action `kmsd:Checkpoint`): why it was written.
+    public var checkpoint: Checkpoint?
+    /// For a call refused `THROTTLED` (or a summary of such calls): how many throttled calls
+    /// of the principal since its last recorded one were only counted, not recorded.
+    public var throttledSinceLastRecord: Int?
 
     public init(
         time: Date,
@@ -75,7 +98,9 @@ public struct AuditRecord: Sendable, Equatable {
         encryptionContextKeys: [String] = [],
         encryptionContextHMAC: String? = nil,
         encryptionContext: [String: String]? = nil,
-        grantID: String? = nil
+        grantID: String? = nil,
+        throttledSinceLastRecord: Int? = nil,
+        checkpoint: Checkpoint? = nil
     ) {
         self.time = time
         self.requestID = requestID
@@ -96,6 +121,16 @@ public struct AuditRecord: Sendable, Equatable {
         self.encryptionContextHMAC = encryptionContextHMAC
         self.encryptionContext = encryptionContext
         self.grantID = grantID
+        self.throttledSinceLastRecord = throttledSinceLastRecord
+        self.checkpoint = checkpoint
+    }
+
+    /// A checkpoint record of `node`, made at `time`.
+    static func checkpoint(_ reason: Checkpoint, node: String?, time: Date) -> AuditRecord {
+        AuditRecord(
+            time: time, requestID: UUID().uuidString.lowercased(), node: node, principal: checkpointPrincipal,
+            action: checkpointAction, outcome: .allowed, checkpoint: reason
+        )
     }
 }
 
@@ -108,4 +143,7 @@ public struct ChainedAuditRecord: Sendable, Equatable {
     public let previousHash: String
     /// SHA-256 (hex) of this record's line without its `hash` field.
     public let hash: String
+    /// The base64 Ed25519 signature the line carries (`sig`), if any: the last record of each
+    /// group and every checkpoint record are signed.
+    public var signature: String? = nil
 }

@@ -58,6 +58,9 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
         /// The caller's client certificate names no valid identity (several SPIFFE IDs, a
         /// malformed SPIFFE ID or subjectAltName extension), so it has no principal.
         public static let invalidIdentity = Code("INVALID_IDENTITY")
+        /// The caller made more requests than its quota (`quotas:` in the server
+        /// configuration) allows; retry after the `RetryInfo` delay.
+        public static let throttled = Code("THROTTLED")
         /// The server failed; details are logged, not returned.
         public static let internalFailure = Code("INTERNAL")
 
@@ -67,7 +70,7 @@ public struct KMSError: Error, Sendable, Equatable, CustomStringConvertible {
             .invalidKeyUsage, .accessDenied, .validation, .malformedPolicy, .limitExceeded,
             .aliasNotFound, .alreadyExists, .keyDestroyed, .keyVersionDisabled, .keyVersionNotFound,
             .invalidState, .unsupportedOperation, .grantNotFound, .auditUnavailable, .storeUnavailable, .invalidIdentity,
-            .internalFailure,
+            .throttled, .internalFailure,
         ]
     }
 

@@ -26,11 +26,18 @@ public struct AsymmetricPrivateKey: Sendable, CustomStringConvertible, CustomDeb
         self.spec = spec
     }
 
-    /// A fresh key from the system's secure random generator.
+    /// A fresh key from the system's secure random generator, checked by a pairwise-consistency
+    /// test (``PairwiseConsistency``) before it is returned.
     ///
     /// - Throws: `.invalidKeyUsage` for a spec without a private key; `.internalFailure`
-    ///   when the library fails to make one.
+    ///   when the library fails to make one or the new key fails its pairwise-consistency test.
     public static func generate(_ spec: KeySpec) throws(KMSError) -> AsymmetricPrivateKey {
+        let key = try generateUnchecked(spec)
+        try PairwiseConsistency.check(key)
+        return key
+    }
+
+    private static func generateUnchecked(_ spec: KeySpec) throws(KMSError) -> AsymmetricPrivateKey {
         do {
             switch spec {
             case .eccNistP256: return AsymmetricPrivateKey(.p256(P256.Signing.PrivateKey()), spec: spec)
@@ -85,7 +92,9 @@ public struct AsymmetricPrivateKey: Sendable, CustomStringConvertible, CustomDeb
     }
 
     /// The key as PKCS#8 DER (RFC 5208 / RFC 8410), in zeroed-on-free storage. swift-crypto
-    /// hands the encoding out as `Data`, which this copies and cannot zero.
+    /// hands the encoding out as `Data`, which this copies and cannot zero: for Ed25519 that
+    /// `Data` shares the key's own storage (`Data(SecureBytes)`), so zeroing it would zero
+    /// the key.
     public var pkcs8: SecretBytes {
         switch backing {
         case .p256(let key): SecretBytes(copying: key.derRepresentation)

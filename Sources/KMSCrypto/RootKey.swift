@@ -20,6 +20,7 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
     static let wrapLabel = Array("swift-kms/v1/wrap".utf8)
     static let verifierLabel = Array("swift-kms/v1/root-key-verifier".utf8)
     static let auditContextLabel = Array("swift-kms/v1/audit-context".utf8)
+    static let auditSigningLabel = Array("swift-kms/v1/audit-signing".utf8)
     static let verifierPlaintext = Array("swift-kms root key check".utf8)
 
     private let key: SymmetricKey
@@ -83,6 +84,20 @@ public struct RootKey: Sendable, CustomStringConvertible, CustomDebugStringConve
     /// compared by context; the context values cannot be read back from them.
     public func auditContextKey() -> SymmetricKey {
         HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: RootKey.auditContextLabel, outputByteCount: SHA256.byteCount)
+    }
+
+    /// The Ed25519 key that signs the audit chain and its checkpoints: its 32-byte seed is
+    /// HKDF-SHA256 of the root key with info `"swift-kms/v1/audit-signing"`, so every node
+    /// given the same root key signs with the same key, and its public key
+    /// (`kmsd audit export-verification-key`) verifies every node's log.
+    public func auditSigningKey() -> Curve25519.Signing.PrivateKey {
+        let seed = HKDF<SHA256>.deriveKey(inputKeyMaterial: key, info: RootKey.auditSigningLabel, outputByteCount: 32)
+        do {
+            return try seed.withUnsafeBytes { try Curve25519.Signing.PrivateKey(rawRepresentation: $0) }
+        } catch {
+            // Any 32 bytes are an Ed25519 seed.
+            fatalError("an Ed25519 key from a 32-byte seed failed: \(error)")
+        }
     }
 
     /// A value to store beside wrapped keys, from which ``verifies(_:)`` later tells whether

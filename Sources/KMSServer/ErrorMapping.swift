@@ -16,18 +16,20 @@ enum ErrorMapping {
         case .keyDisabled, .keyPendingDeletion, .keyDestroyed, .keyVersionDisabled, .invalidState, .unsupportedOperation: .failedPrecondition
         case .invalidCiphertext, .incorrectKey, .invalidKeyUsage, .validation, .malformedPolicy: .invalidArgument
         case .accessDenied: .permissionDenied
-        case .limitExceeded: .resourceExhausted
+        case .limitExceeded, .throttled: .resourceExhausted
         case .auditUnavailable, .storeUnavailable: .unavailable
         case .invalidIdentity: .unauthenticated
         default: .internalError
         }
     }
 
-    static func status(for error: KMSError) -> GoogleRPCStatus {
+    /// The status of `error`; with `retryAfter`, also a `google.rpc.RetryInfo` detail with
+    /// that delay (THROTTLED: the time until the caller's quota admits the call).
+    static func status(for error: KMSError, retryAfter: Duration? = nil) -> GoogleRPCStatus {
         GoogleRPCStatus(
             code: statusCode(of: error.code),
             message: error.message,
-            details: [.errorInfo(reason: error.code.reason, domain: domain)]
+            details: [.errorInfo(reason: error.code.reason, domain: domain)] + (retryAfter.map { [.retryInfo(delay: $0)] } ?? [])
         )
     }
 

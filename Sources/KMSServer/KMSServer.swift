@@ -52,10 +52,13 @@ public final class KMSServer: Service, Sendable {
         clock: @escaping @Sendable () -> Date,
         logger: Logger = Logger(label: "kmsd")
     ) async throws {
+        // Known-answer tests of every crypto primitive, before anything is opened.
+        try StartupSelfTest.run(logger: logger)
         self.logger = logger
         self.clock = clock
         try configuration.jobs.validate()
         try configuration.audit.validate()
+        try ServerConfiguration.validate(quotas: configuration.quotas)
         self.jobInterval = .seconds(configuration.jobs.intervalSeconds)
         let serverPolicy: CompiledPolicy?
         do {
@@ -94,7 +97,9 @@ public final class KMSServer: Service, Sendable {
         self.store = store
         self.dataDirectoryLock = lock
         do {
-            auditLog = try AuditLog(options: configuration.auditLogOptions, contextKey: rootKey.auditContextKey(), logger: logger)
+            auditLog = try AuditLog(
+                options: configuration.auditLogOptions, contextKey: rootKey.auditContextKey(), signingKey: rootKey.auditSigningKey(), logger: logger
+            )
         } catch {
             try? await store.close()
             lock.release()
@@ -151,6 +156,8 @@ public final class KMSServer: Service, Sendable {
                     ),
                     to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
+                // Request quotas: after the principal is known, before any work or audit sync.
+                try QuotaInterceptor.pipelineEntry(configuration.quotas, log: auditLog, clock: clock, logger: logger),
                 .apply(
                     AuditInterceptor(log: auditLog, clock: clock, logger: logger),
                     to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
@@ -204,6 +211,7 @@ public final class KMSServer: Service, Sendable {
         var loops: [any Service] = [
             BackgroundLoop { await self.runJobsPeriodically() },
             BackgroundLoop { await self.tlsReloader.run() },
+            BackgroundLoop { await self.auditLog.runCheckpoints() },
         ]
         if let workloadAPI {
             loops.append(BackgroundLoop { try await workloadAPI.run() })

@@ -1,4 +1,5 @@
 import Foundation
+import KMSCore
 import KMSCrypto
 
 /// The root key on disk: one line holding the base64 of 32 random bytes, mode 0600. A file
@@ -14,15 +15,12 @@ public enum RootKeyFile {
     static func load(path: String) throws -> RootKey? {
         guard FileManager.default.fileExists(atPath: path) else { return nil }
         try requireOwnerOnlyMode(path: path)
-        let text: String
-        do {
-            text = try String(contentsOfFile: path, encoding: .utf8)
-        } catch {
-            throw StartupError("cannot read the root key file \(path): \(error.localizedDescription)")
+        // The file's bytes and the decoded key pass only through buffers that are zeroed
+        // before they are freed (RootKeyFileBytes); no String or Data copy is made.
+        let key = try RootKeyFileBytes.withContents(ofFile: path) { text throws(StartupError) in
+            RootKeyFileBytes.withDecodedBase64(text) { bytes in try? RootKey(bytes: bytes) } ?? nil
         }
-        guard let bytes = Data(base64Encoded: text.trimmingCharacters(in: .whitespacesAndNewlines)),
-              let key = try? RootKey(bytes: Array(bytes))
-        else {
+        guard let key else {
             throw StartupError("the root key file \(path) does not hold the base64 of exactly 32 bytes")
         }
         return key
@@ -56,19 +54,29 @@ public enum RootKeyFile {
     /// Creates a new random root key file, never overwriting an existing one.
     static func create(path: String) throws -> RootKey {
         let secret = SecretBytes.random(count: 32)
-        let line = secret.withUnsafeBytes { Data($0).base64EncodedString() } + "\n"
-        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL, 0o600)
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
         guard descriptor >= 0 else {
             throw StartupError("cannot create the root key file \(path): \(String(cString: strerror(errno)))")
         }
-        let handle = FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-        do {
-            try handle.write(contentsOf: Data(line.utf8))
-            try handle.synchronize()
-        } catch {
-            throw StartupError("cannot write the root key file \(path): \(error.localizedDescription)")
+        defer { close(descriptor) }
+        // The base64 line is made in a buffer that is zeroed before it is freed, and written
+        // from there; no String or Data copy is made.
+        let failure: String? = RootKeyFileBytes.withBase64Line(of: secret) { line in
+            var written = 0
+            while written < line.count {
+                let count = write(descriptor, line.baseAddress! + written, line.count - written)
+                if count < 0 {
+                    if errno == EINTR { continue }
+                    return String(cString: strerror(errno))
+                }
+                written += count
+            }
+            return fsync(descriptor) == 0 ? nil : String(cString: strerror(errno))
         }
-        return try secret.withUnsafeBytes { try RootKey(bytes: Array($0)) }
+        if let failure {
+            throw StartupError("cannot write the root key file \(path): \(failure)")
+        }
+        return try secret.withUnsafeBytes { bytes throws(KMSError) in try RootKey(bytes: bytes) }
     }
 }
 

@@ -34,7 +34,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown", "metrics", "health", "log"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown", "metrics", "health", "log", "quotas", "debug"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -58,7 +58,9 @@ extension ServerConfiguration {
             shutdown: try top["shutdown"].map(shutdown) ?? Shutdown(),
             operations: try operations(metrics: top["metrics"], health: top["health"], log: top["log"]),
             storage: storage,
-            cluster: try clusterSettings(top["cluster"], storage: storage)
+            cluster: try clusterSettings(top["cluster"], storage: storage),
+            quotas: try top["quotas"].map(quotas) ?? [],
+            debug: try top["debug"].map(debugSettings) ?? Debug()
         )
     }
 

@@ -77,6 +77,11 @@ public struct ServerConfiguration: Sendable {
     public var storage: StorageConfiguration
     /// This node's part in a cluster on a shared database.
     public var cluster: ClusterConfiguration
+    /// Per-principal request quotas (`quotas:`); the first rule that matches a call applies,
+    /// and a call no rule matches has none. Empty: no quotas at all.
+    public var quotas: [QuotaRule]
+    /// Settings for debugging `kmsd` itself (`debug:`).
+    public var debug: Debug
 
     public init(
         listen: HostPort,
@@ -92,7 +97,9 @@ public struct ServerConfiguration: Sendable {
         shutdown: Shutdown = Shutdown(),
         operations: Operations = Operations(),
         storage: StorageConfiguration = .sqlite,
-        cluster: ClusterConfiguration = ClusterConfiguration()
+        cluster: ClusterConfiguration = ClusterConfiguration(),
+        quotas: [QuotaRule] = [],
+        debug: Debug = Debug()
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -108,6 +115,8 @@ public struct ServerConfiguration: Sendable {
         self.operations = operations
         self.storage = storage
         self.cluster = cluster
+        self.quotas = quotas
+        self.debug = debug
     }
 
     /// The SQLite database file inside the data directory.

@@ -23,6 +23,8 @@ struct BenchPlan: Sendable {
     var duration: Double
     /// Seconds of calls before the measurement starts.
     var warmup: Double
+    /// Calls per second in total, spaced evenly (`--rate`); `nil` for back to back.
+    var rate: Double? = nil
 
     /// The connection that worker `worker` uses: workers are dealt round-robin.
     func connection(ofWorker worker: Int) -> Int { worker % connections }

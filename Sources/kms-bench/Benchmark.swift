@@ -63,11 +63,15 @@ struct Benchmark: Sendable {
 
     /// Runs the workers over the window and samples the server's CPU at its edges.
     private func measure(_ workload: Workload, on connections: [BenchConnection]) async throws -> (Tally, Double?) {
-        let window = MeasurementWindow(after: .now, warmup: plan.warmup, duration: plan.duration)
+        let now = ContinuousClock.now
+        let window = MeasurementWindow(after: now, warmup: plan.warmup, duration: plan.duration)
+        let pacer = plan.rate.map { Pacer(rate: $0, start: now) }
         async let cpuSeconds = serverCPU?.seconds(during: window)
         let tally = await withTaskGroup(of: Tally.self) { group in
             for number in 0..<plan.concurrency {
-                let worker = Worker(number: number, connection: connections[plan.connection(ofWorker: number)], workload: workload, window: window)
+                let worker = Worker(
+                    number: number, connection: connections[plan.connection(ofWorker: number)], workload: workload, window: window, pacer: pacer
+                )
                 group.addTask { await worker.run() }
             }
             return await group.reduce(into: Tally()) { $0.merge($1) }

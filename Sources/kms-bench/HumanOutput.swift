@@ -6,8 +6,9 @@ extension BenchReport {
         let items = batch == 1 ? "" : ", \(batch) items per call"
         let keyCount = keys == 1 ? ", 1 key" : keys == 0 ? "" : ", \(keys) keys"
         let payloads = !op.usesPayload ? "" : ", \(payload)-byte payloads"
+        let paced = rate.map { ", paced at \(Self.number($0, places: 1)) calls/s" } ?? ""
         var lines = [
-            "\(op.rawValue): \(connections) connections\(idleConnections > 0 ? " (+\(idleConnections) idle)" : ""), \(concurrency) calls in flight\(items)\(payloads)\(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
+            "\(op.rawValue): \(connections) connections\(idleConnections > 0 ? " (+\(idleConnections) idle)" : ""), \(concurrency) calls in flight\(paced)\(items)\(payloads)\(keyCount), \(Self.number(durationSeconds, places: 1)) s measured",
             Self.row("throughput", "\(Self.number(opsPerSecond, places: 1)) ops/s   \(Self.number(callsPerSecond, places: 1)) calls/s"),
             Self.row(
                 "latency ms",
@@ -17,6 +18,10 @@ extension BenchReport {
             ),
             Self.row("errors", errors.isEmpty ? "none" : errors.sorted { $0.key < $1.key }.map { "\($0) \($1)" }.joined(separator: ", ")),
         ]
+        lines.append(Self.row(
+            "throttled",
+            throttled == 0 ? "none" : "\(throttled) calls   \(Self.number(throttledPerSecond, places: 1)) calls/s (THROTTLED: over the caller's request quota)"
+        ))
         if let serverCPUSeconds {
             let perOp = serverCPUPerOpMicroseconds.map { "   \(Self.number($0, places: 1)) µs/op" } ?? ""
             lines.append(Self.row("server CPU", "\(Self.number(serverCPUSeconds, places: 2)) s\(perOp)"))

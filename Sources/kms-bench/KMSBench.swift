@@ -25,7 +25,8 @@ struct KMSBench: AsyncParsableCommand {
             keys (ECDSA_SHA_256, signatures for verify made beforehand), `generate-mac` HMAC_256 \
             keys, `generate-data-key-pair` symmetric keys and --key-pair-spec pairs. Failed calls \
             are counted by \
-            status; when no call succeeds, kms-bench prints the first error and exits with status 1.
+            status; calls refused THROTTLED (over the caller's request quota) are counted apart, \
+            not as errors, and not in the latencies; when no call succeeds, kms-bench prints the first error and exits with status 1.
             """
     )
 
@@ -53,6 +54,12 @@ struct KMSBench: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Seconds of calls before the measurement (not measured).", valueName: "seconds"))
     var warmup: Double = 2
+
+    @Option(help: ArgumentHelp(
+        "Calls per second in total, spaced evenly over the run (default: each worker calls back to back); latencies then count from each call's scheduled time.",
+        valueName: "calls"
+    ))
+    var rate: Double?
 
     @Option(help: ArgumentHelp("The operation to measure.", valueName: "op"))
     var op: BenchOperation
@@ -93,6 +100,7 @@ struct KMSBench: AsyncParsableCommand {
         guard concurrency >= connections else { throw ValidationError("--concurrency must be at least --connections (\(connections))") }
         guard duration > 0 else { throw ValidationError("--duration must be a positive number of seconds") }
         guard warmup >= 0 else { throw ValidationError("--warmup must not be negative") }
+        if let rate { guard rate > 0, rate.isFinite else { throw ValidationError("--rate must be a positive number of calls per second") } }
         guard Limits.batchItems.contains(batch) else { throw ValidationError("--batch must be from 1 to \(Limits.batchItems.upperBound)") }
         guard Kms_V1_DataKeyPairSpec(named: keyPairSpecName) != nil else {
             throw ValidationError("--key-pair-spec must be one of \(Kms_V1_DataKeyPairSpec.names.joined(separator: ", "))")
@@ -149,7 +157,8 @@ struct KMSBench: AsyncParsableCommand {
             keys: op.usesKeys ? (keyIDs.isEmpty ? keys ?? 1 : keyIDs.count) : 0,
             keyPairSpec: Kms_V1_DataKeyPairSpec(named: keyPairSpecName) ?? .eccNistP256,
             duration: duration,
-            warmup: warmup
+            warmup: warmup,
+            rate: rate
         )
     }
 }

@@ -1,4 +1,6 @@
 import Histogram
+import KMSClient
+import KMSCore
 
 /// What one or more workers saw inside the measured window: call latencies, items done,
 /// and failures by status name. Each worker keeps its own; they are merged at the end.
@@ -9,8 +11,12 @@ struct Tally: Sendable {
     private(set) var calls = 0
     /// Items done: calls for single-item operations, successful items for batches.
     private(set) var items = 0
-    /// Failed calls and failed batch items, by status name.
+    /// Failed calls and failed batch items, by status name; calls refused `THROTTLED` are
+    /// counted in `throttled` instead.
     private(set) var errors: [String: Int] = [:]
+    /// Calls refused because the caller's request quota was used up (RESOURCE_EXHAUSTED with
+    /// reason `THROTTLED`): the server working as configured, not an error.
+    private(set) var throttled = 0
     /// The earliest failure, with when it happened.
     private(set) var firstError: (at: ContinuousClock.Instant, message: String)?
 
@@ -24,9 +30,14 @@ struct Tally: Sendable {
         }
     }
 
-    /// Records a call that failed as a whole.
+    /// Records a call that failed as a whole: a throttled one in `throttled`, any other in `errors`.
     mutating func record(_ error: any Error, at instant: ContinuousClock.Instant) {
-        noteError(BenchFailure.statusName(of: error), message: BenchFailure.describe(error), at: instant)
+        let failure = FailureSummary(error)
+        if failure.reason == KMSError.Code.throttled.reason {
+            throttled += 1
+            return
+        }
+        noteError(BenchFailure.statusName(of: error), message: failure.text, at: instant)
     }
 
     /// Adds what `other` saw.
@@ -35,6 +46,7 @@ struct Tally: Sendable {
         calls += other.calls
         items += other.items
         errors.merge(other.errors, uniquingKeysWith: +)
+        throttled += other.throttled
         if let theirs = other.firstError, firstError.map({ theirs.at < $0.at }) ?? true {
             firstError = theirs
         }

@@ -6,6 +6,8 @@ struct Worker: Sendable {
     let connection: BenchConnection
     let workload: Workload
     let window: MeasurementWindow
+    /// Spaces the calls at `--rate`; `nil` to call back to back.
+    var pacer: Pacer? = nil
 
     /// Runs until the window ends; failures are tallied, not thrown.
     func run() async -> Tally {
@@ -13,8 +15,16 @@ struct Worker: Sendable {
         var tally = Tally()
         var sequence = 0
         while !Task.isCancelled {
-            let start = clock.now
-            guard start < window.end else { break }
+            let start: ContinuousClock.Instant
+            if let pacer {
+                // The latency counts from the slot, however late the worker is for it.
+                start = pacer.nextSlot()
+                guard start < window.end else { break }
+                try? await Task.sleep(until: start, clock: .continuous)
+            } else {
+                start = clock.now
+                guard start < window.end else { break }
+            }
             do {
                 let outcome = try await workload.call(sequence, of: number, on: connection)
                 let end = clock.now

@@ -7,7 +7,7 @@ import KMSAudit
 struct VerifyAudit: KMSCommand {
     static let configuration = CommandConfiguration(
         commandName: "verify",
-        abstract: "Check the hash chain of audit log files without a server.",
+        abstract: "Check the hash chain, signatures and checkpoints of audit log files without a server.",
         discussion: """
             A directory stands for its audit-*.jsonl files in chain order; files are checked in \
             the order given. Each directory is one chain (one node's log), and files named \
@@ -18,13 +18,30 @@ struct VerifyAudit: KMSCommand {
             chain separately and prints one line per chain, starting with its directory: \
             `<dir>: OK: …`, or `<dir>: BROKEN: <path>:<line>: <problem>` or \
             `<dir>: ERROR: <message>` on stderr; exits with status 1 if any chain did not \
-            verify. Records cut off the end of a chain are found only by comparing the head \
-            with one kept elsewhere (docs/AUDIT.md).
+            verify. With --verification-key (from `kmsd audit export-verification-key`), every \
+            signature must verify and a signed chain must end signed; without it, signatures are \
+            not checked (and the OK line says so). With --checkpoint (a copy of \
+            audit.checkpoint_file), a chain that does not reach a checkpoint of its node, or \
+            whose record at a checkpoint's sequence has another hash, is reported as truncated \
+            or rewritten. Records cut off after the newest checkpoint are not found \
+            (docs/AUDIT.md).
             """
     )
 
     @Argument(help: ArgumentHelp("Audit directories (one per node) or audit files, each chain in chain order.", valueName: "path"))
     var paths: [String]
+
+    @Option(
+        name: .customLong("verification-key"),
+        help: ArgumentHelp("The audit verification key (PEM, or base64 of its 32 bytes): check every signature.", valueName: "file")
+    )
+    var verificationKeyFile: String?
+
+    @Option(
+        name: .customLong("checkpoint"),
+        help: ArgumentHelp("A checkpoint file (audit.checkpoint_file): the chains must reach and match its checkpoints. Repeatable.", valueName: "file")
+    )
+    var checkpointFiles: [String] = []
 
     @Flag(help: "Print the result as one JSON object.")
     var json = false
@@ -34,7 +51,8 @@ struct VerifyAudit: KMSCommand {
     }
 
     func execute() async throws {
-        let chains = AuditChainArguments.chains(in: paths).map(ChainResult.init)
+        let options = try verificationOptions()
+        let chains = AuditChainArguments.chains(in: paths).map { ChainResult($0, options: options) }
         if chains.count == 1 {
             try report(chains[0])
         } else {
@@ -42,7 +60,36 @@ struct VerifyAudit: KMSCommand {
         }
     }
 
-    /// One chain: the output of a single-chain call, unchanged since before several chains.
+    /// The verification key and the checkpoints (whose signatures the key must verify).
+    ///
+    /// - Throws: `CommandFailure` naming the file that cannot be read or used.
+    private func verificationOptions() throws -> AuditVerificationOptions {
+        var options = AuditVerificationOptions()
+        if let verificationKeyFile {
+            let text: String
+            do {
+                text = try String(contentsOfFile: verificationKeyFile, encoding: .utf8)
+            } catch {
+                throw CommandFailure("cannot read the verification key \(verificationKeyFile): \(error.localizedDescription)")
+            }
+            do {
+                options.verificationKey = try AuditVerificationKey(text: text)
+            } catch {
+                throw CommandFailure("\(verificationKeyFile) is not an audit verification key: \(error)")
+            }
+        }
+        for file in checkpointFiles {
+            do {
+                options.checkpoints += try AuditCheckpointFile.read(path: file, verificationKey: options.verificationKey)
+            } catch {
+                throw CommandFailure("\(error)")
+            }
+        }
+        return options
+    }
+
+    /// One chain: the output of a single-chain call, unchanged since before several chains,
+    /// with what signatures and checkpoints showed after the head.
     private func report(_ chain: ChainResult) throws {
         switch chain.outcome {
         case .unreadable(let message):
@@ -50,9 +97,12 @@ struct VerifyAudit: KMSCommand {
         case .checked(.intact(let records, let head)):
             let head = head ?? .genesis
             if json {
-                try printJSON(IntactReport(intact: true, records: records, headSequence: head.sequence, headHash: head.hash))
+                try printJSON(IntactReport(
+                    intact: true, records: records, headSequence: head.sequence, headHash: head.hash,
+                    signatures: chain.signatures, notes: chain.notes.isEmpty ? nil : chain.notes
+                ))
             } else {
-                print("OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)")
+                print("OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)\(chain.okSuffix)")
             }
         case .checked(.broken(let path, let line, let problem)):
             if json {
@@ -76,7 +126,7 @@ struct VerifyAudit: KMSCommand {
             switch chain.outcome {
             case .checked(.intact(let records, let head)):
                 let head = head ?? .genesis
-                print("\(chain.name): OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)")
+                print("\(chain.name): OK: \(records) records in \(chain.fileCount) files; chain head sequence \(head.sequence) hash \(head.hash)\(chain.okSuffix)")
             case .checked(.broken(let path, let line, let problem)):
                 writeError("\(chain.name): BROKEN: \(path):\(line): \(problem)")
             case .unreadable(let message):
@@ -114,8 +164,10 @@ private struct ChainResult {
     let name: String
     let fileCount: Int
     let outcome: Outcome
+    /// What signatures and checkpoints showed, once the chain was read.
+    let report: AuditChainReport?
 
-    init(_ chain: AuditChainArguments) {
+    init(_ chain: AuditChainArguments, options: AuditVerificationOptions) {
         name = chain.name
         let files: [String]
         do {
@@ -123,18 +175,45 @@ private struct ChainResult {
         } catch {
             fileCount = 0
             outcome = .unreadable("\(error)")
+            report = nil
             return
         }
         fileCount = files.count
         do {
-            outcome = .checked(try AuditVerifier.verify(paths: files))
+            let report = try AuditVerifier.verify(paths: files, options: options)
+            outcome = .checked(report.verification)
+            self.report = report
         } catch {
             outcome = .unreadable("cannot read the audit files: \(error)")
+            report = nil
         }
     }
 
     var isIntact: Bool {
         if case .checked(.intact) = outcome { true } else { false }
+    }
+
+    /// What an intact chain's `OK` line adds after the head: `; note; note…`. Nothing for an
+    /// unsigned chain checked without checkpoints, whose line stays as it always was.
+    var okSuffix: String {
+        notes.map { "; " + $0 }.joined()
+    }
+
+    /// The report's notes, with the option that would have checked unchecked signatures.
+    var notes: [String] {
+        (report?.notes ?? []).map {
+            $0.replacingOccurrences(of: "(no verification key given)", with: "(no --verification-key)")
+        }
+    }
+
+    /// `--json`'s `signatures`: `verified`, `not checked` or `none`.
+    var signatures: String? {
+        switch report?.signatures {
+        case .verified: "verified"
+        case .notChecked: "not checked"
+        case .unsigned: "none"
+        case nil: nil
+        }
     }
 }
 
@@ -144,6 +223,10 @@ private struct IntactReport: Encodable {
     let records: Int
     let headSequence: UInt64
     let headHash: String
+    /// `verified`, `not checked` (signed, no key given) or `none` (no record is signed).
+    let signatures: String?
+    /// What the `OK` line adds after the head; absent when nothing.
+    let notes: [String]?
 }
 
 /// `--json` output of a broken chain: where the first problem is, and what it is.
@@ -168,6 +251,8 @@ private struct ChainReport: Encodable {
     var records: Int?
     var headSequence: UInt64?
     var headHash: String?
+    var signatures: String?
+    var notes: [String]?
     var path: String?
     var line: Int?
     var problem: String?
@@ -182,6 +267,8 @@ private struct ChainReport: Encodable {
             self.records = records
             headSequence = head.sequence
             headHash = head.hash
+            signatures = result.signatures
+            notes = result.notes.isEmpty ? nil : result.notes
         case .checked(.broken(let path, let line, let problem)):
             self.path = path
             self.line = line

@@ -15,7 +15,7 @@ struct KMSD: AsyncParsableCommand {
         commandName: "kmsd",
         abstract: "The swift-kms key management server (gRPC over mutual TLS).",
         version: "kmsd \(BuildInfo.description)",
-        subcommands: [Serve.self, Dev.self, RootKeyCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self]
+        subcommands: [Serve.self, Dev.self, RootKeyCommand.self, StoreCommand.self, BackupCommand.self, RestoreCommand.self, AuditCommand.self]
     )
 }
 
@@ -87,6 +87,8 @@ enum ServerRunner {
             }
         }
         let logger = Logger(label: "kmsd")
+        // No core dumps (unless debug.allow_core_dumps) before the root key is read.
+        await orExit(logger: logger) { try ProcessHardening.apply(configuration.debug, logger: logger) }
         let registry = operations.metricsListen.map { _ in bootstrapMetrics() }
         let server = await orExit(logger: logger) { try await KMSServer(configuration: configuration, logger: logger) }
         var services: [ServiceGroupConfiguration.ServiceConfiguration] = []

@@ -17,7 +17,7 @@ import Testing
             .limitExceeded: .resourceExhausted, .aliasNotFound: .notFound, .alreadyExists: .alreadyExists,
             .keyDestroyed: .failedPrecondition, .keyVersionDisabled: .failedPrecondition,
             .keyVersionNotFound: .notFound, .invalidState: .failedPrecondition, .unsupportedOperation: .failedPrecondition, .grantNotFound: .notFound,
-            .auditUnavailable: .unavailable, .storeUnavailable: .unavailable, .invalidIdentity: .unauthenticated, .internalFailure: .internalError,
+            .auditUnavailable: .unavailable, .storeUnavailable: .unavailable, .invalidIdentity: .unauthenticated, .throttled: .resourceExhausted, .internalFailure: .internalError,
         ]
         #expect(status.code == expected[code])
         #expect(status.message == "message")
