@@ -40,7 +40,7 @@ if [ "${1:-}" = "--release" ]; then
   build_flags=(-c release -Xswiftc -enable-testing)
   shift
 fi
-scratch=.build-fuzz
+scratch="${KMS_FUZZ_SCRATCH:-.build-fuzz}"
 bin="$scratch/$configuration"
 
 product_of() {
@@ -69,8 +69,11 @@ build() {
   done
 }
 
-# Scratch files of the targets that go through files (envelope files, the SQLite store).
-work="$(mktemp -d "${TMPDIR:-/tmp}/kms-fuzz.XXXXXX")"
+# Scratch files of the targets that go through files (envelope files, the SQLite store), in
+# memory when the machine has /dev/shm.
+scratch_root="${TMPDIR:-/tmp}"
+if [ -z "${TMPDIR:-}" ] && [ -d /dev/shm ] && [ -w /dev/shm ]; then scratch_root=/dev/shm; fi
+work="$(mktemp -d "$scratch_root/kms-fuzz.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 
 # run PRODUCT NAME CORPUS_DIR [libFuzzer args…]
@@ -78,7 +81,8 @@ run() {
   local product="$1" name="$2" corpus="$3"
   shift 3
   mkdir -p "$corpus" "$scratch/artifacts/$name"
-  TMPDIR="$work" ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$bin/$product" \
+  # Swift's own crash backtracer would race libFuzzer's handler; libFuzzer reports instead.
+  TMPDIR="$work" SWIFT_BACKTRACE=enable=no ASAN_OPTIONS="${ASAN_OPTIONS:-detect_leaks=0}" "$bin/$product" \
     -artifact_prefix="$scratch/artifacts/$name/" -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
     "$@" "$corpus" "Fuzz/corpus/$name"
 }
@@ -98,7 +102,7 @@ case "${1:-}" in
     ;;
   --seeds)
     build FuzzSeeds
-    ASAN_OPTIONS=detect_leaks=0 "$bin/FuzzSeeds"
+    SWIFT_BACKTRACE=enable=no ASAN_OPTIONS=detect_leaks=0 "$bin/FuzzSeeds"
     ;;
   --smoke)
     runs="${2:-2000}"

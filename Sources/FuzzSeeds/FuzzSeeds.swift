@@ -18,8 +18,24 @@ import X509
 ///
 /// Certificates, CRLs and blobs carry fresh keys and random bytes, so a new run writes
 /// different files: run it only to change the corpora, and commit what it wrote.
-@main
-struct FuzzSeeds {
+///
+/// It is built like the fuzz targets (with `-sanitize=fuzzer`, whose `main` is libFuzzer's),
+/// so it does its work in `LLVMFuzzerInitialize`, which libFuzzer calls first, and exits.
+@_cdecl("LLVMFuzzerInitialize")
+public func writeSeeds(_ argc: UnsafeMutablePointer<CInt>, _ argv: UnsafeMutablePointer<UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>?>) -> CInt {
+    do {
+        try FuzzSeeds.main()
+    } catch {
+        FileHandle.standardError.write(Data("FuzzSeeds: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+
+@_cdecl("LLVMFuzzerTestOneInput")
+public func noInput(_ data: UnsafeRawPointer, _ size: Int) -> CInt { 0 }
+
+enum FuzzSeeds {
     static let root = URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent("Fuzz/corpus")
 
     static func main() throws {
@@ -159,10 +175,10 @@ struct FuzzSeeds {
                     if !skipping { base += line + "\n" }
                 }
                 let text = base + yaml + "\n"
-                let name = "\(document.dropLast(3).lowercased())-\(index + 1).yaml"
-                try write(target, name, text: text)
-                let parses = (try? ServerConfiguration.parse(yaml: text, relativeTo: "/seed", environment: [:])) != nil
-                print("  parses: \(parses)")
+                // Only the examples that make a whole configuration (others are fragments of
+                // other files, such as Kubernetes manifests).
+                guard (try? ServerConfiguration.parse(yaml: text, relativeTo: "/seed", environment: [:])) != nil else { continue }
+                try write(target, "\(document.dropLast(3).lowercased())-\(index + 1).yaml", text: text)
             }
         }
     }

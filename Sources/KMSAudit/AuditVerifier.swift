@@ -161,6 +161,8 @@ struct AuditChainCheck {
     private var anchored = false
     /// The first record that no signature covers yet.
     private var uncovered: Place?
+    /// Whether the record before `uncovered` is a `shutdown` checkpoint.
+    private var uncoveredAfterShutdown = false
     private var unsignedRuns: [AuditChainReport.UnsignedRun] = []
     private var matched: [AuditCheckpointEntry] = []
 
@@ -229,10 +231,18 @@ struct AuditChainCheck {
                     return .broken(path: from.path, line: from.line, problem: signatureProblem(at: here, from: from, key: key))
                 }
             }
-            signatures += 1
             if let uncovered, record.record.checkpoint == .start {
+                // After a clean shutdown the log ends signed: nothing unsigned can follow it
+                // until kmsd writes again, and a start checkpoint only follows a crash.
+                guard !uncoveredAfterShutdown else {
+                    return .broken(
+                        path: uncovered.path, line: uncovered.line,
+                        problem: "records \(uncovered.sequence)–\(record.sequence - 1) were added after kmsd shut down (the shutdown checkpoint before them) and before it started again: written by someone else, then signed over by the start checkpoint at sequence \(record.sequence)"
+                    )
+                }
                 unsignedRuns.append(.init(first: uncovered.sequence, last: record.sequence - 1, coveredBy: record.sequence))
             }
+            signatures += 1
             uncovered = nil
             anchored = true
         } else if checkpointHere {
@@ -240,6 +250,7 @@ struct AuditChainCheck {
             anchored = true
         } else if uncovered == nil {
             uncovered = here
+            uncoveredAfterShutdown = previous?.record.record.checkpoint == .shutdown
         }
         if firstSequence == nil { firstSequence = record.sequence }
         nodes.insert(record.record.node)

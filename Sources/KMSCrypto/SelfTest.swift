@@ -10,9 +10,10 @@ import KMSCore
 /// published vector (``SelfTestVectors`` names the source of each) and compares the output with
 /// the vector's. A decryption or verification test also checks that a changed input is
 /// refused, so a primitive that accepts everything fails too. No key is generated: the RSA
-/// tests use the vectors' 2048-bit key. Signing, whose ECDSA and RSA-PSS outputs are
-/// randomised, is covered by the pairwise-consistency check after every key generation
-/// (``PairwiseConsistency``).
+/// tests use the vectors' 2048-bit key. Ed25519 and RSA PKCS#1 v1.5 signing, which are
+/// deterministic, are tested against known signatures; ECDSA and RSA-PSS signing, whose
+/// outputs are randomised, are covered by the pairwise-consistency check after every key
+/// generation (``PairwiseConsistency``).
 public enum CryptoSelfTest {
     /// A primitive with a known-answer test; the raw value names it in messages.
     public enum Primitive: String, CaseIterable, Sendable, CustomStringConvertible {
@@ -26,8 +27,10 @@ public enum CryptoSelfTest {
         case ecdsaP384Verify = "ECDSA P-384 SHA-384 verify"
         case ecdsaP521Verify = "ECDSA P-521 SHA-512 verify"
         case ed25519Verify = "Ed25519 verify"
+        case ed25519Sign = "Ed25519 sign"
         case rsaPSSVerify = "RSASSA-PSS SHA-256 verify"
         case rsaPKCS1v15Verify = "RSASSA-PKCS1-v1_5 SHA-256 verify"
+        case rsaPKCS1v15Sign = "RSASSA-PKCS1-v1_5 SHA-256 sign"
         case rsaOAEPDecrypt = "RSAES-OAEP SHA-256 decrypt"
 
         public var description: String { rawValue }
@@ -86,6 +89,12 @@ public enum CryptoSelfTest {
         case .ed25519Verify:
             let vector = SelfTestVectors.Ed25519.self
             try test.verify(vector.subjectPublicKeyInfo, .ed25519, .ed25519, vector.message, vector.signature)
+        case .ed25519Sign:
+            let vector = SelfTestVectors.Ed25519Sign.self
+            try test.sign(
+                pkcs8: Ed25519Encoding.privateKeyHeader + vector.seed, .ed25519, .ed25519, vector.message, vector.signature,
+                subjectPublicKeyInfo: Ed25519Encoding.subjectPublicKeyInfo(rawPublicKey: vector.publicKey)
+            )
         case .rsaPSSVerify:
             let vector = SelfTestVectors.RSAPSS.self
             try test.verify(
@@ -95,6 +104,12 @@ public enum CryptoSelfTest {
             let vector = SelfTestVectors.RSAPKCS1.self
             try test.verify(
                 SelfTestVectors.rsa2048SubjectPublicKeyInfo, .rsa2048, .rsassaPKCS1V15SHA256, vector.message, vector.signature
+            )
+        case .rsaPKCS1v15Sign:
+            let vector = SelfTestVectors.RSAPKCS1.self
+            try test.sign(
+                pkcs8: SelfTestVectors.RSAOAEP.privateKeyPKCS8, .rsa2048, .rsassaPKCS1V15SHA256, vector.message, vector.signature,
+                subjectPublicKeyInfo: SelfTestVectors.rsa2048SubjectPublicKeyInfo
             )
         case .rsaOAEPDecrypt: try test.rsaOAEPDecrypt()
         }
@@ -175,6 +190,24 @@ private struct KnownAnswerTest {
             try require(valid, "the vector's signature did not verify")
             let forged = try key.isValidSignature(signature, for: SigningInput(message + [0x00], type: .raw), algorithm: algorithm)
             try require(!forged, "the vector's signature verified for another message")
+        } catch let failure as CryptoSelfTest.Failure {
+            throw failure
+        } catch {
+            throw CryptoSelfTest.Failure(primitive: primitive, reason: "\(error)")
+        }
+    }
+
+    /// Signs with a deterministic algorithm and compares with the vector's signature; the
+    /// key's public half must be the vector's.
+    func sign(
+        pkcs8: [UInt8], _ spec: KeySpec, _ algorithm: SigningAlgorithm, _ message: [UInt8], _ signature: [UInt8],
+        subjectPublicKeyInfo: [UInt8]
+    ) throws(CryptoSelfTest.Failure) {
+        do {
+            let key = try AsymmetricPrivateKey(pkcs8: SecretBytes(copying: pkcs8), spec: spec)
+            try require(key.publicKey.subjectPublicKeyInfo == subjectPublicKeyInfo, "the vector's private key has another public key")
+            let made = try key.sign(SigningInput(message, type: .raw), algorithm: algorithm)
+            try require(made == expected(signature), "the signature differs from the vector's")
         } catch let failure as CryptoSelfTest.Failure {
             throw failure
         } catch {

@@ -91,6 +91,18 @@ enum SelfTestVectors {
         )
     }
 
+    /// Ed25519 signing: RFC 8032 section 7.1, TEST 1 (the empty message). Ed25519 signatures
+    /// are deterministic, so signing must reproduce the RFC's signature.
+    enum Ed25519Sign {
+        static let seed = hex("9d61b19deffd5a60ba844af492ec2cc44449c5697b326919703bac031cae7f60")
+        static let publicKey = hex("d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a")
+        static let message: [UInt8] = []
+        static let signature = hex(
+            "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46b",
+            "d25bf5f0595bbe24655141438e7a100b"
+        )
+    }
+
     /// The 2048-bit RSA key that Wycheproof's `rsa_pss_2048_sha256_mgf1_32_test.json`,
     /// `rsa_signature_2048_sha256_test.json` and `rsa_oaep_2048_sha256_mgf1sha256_test.json`
     /// share (modulus `00a2b451a0…`): its public half as DER SubjectPublicKeyInfo.
@@ -120,6 +132,8 @@ enum SelfTestVectors {
     }
 
     /// RSASSA-PKCS1-v1_5 with SHA-256: Wycheproof `rsa_signature_2048_sha256_test.json` tcId 3.
+    /// PKCS#1 v1.5 signatures are deterministic, so signing "Test" with ``RSAOAEP``'s private
+    /// key (the same key) must reproduce this signature too.
     enum RSAPKCS1 {
         /// "Test"
         static let message = hex("54657374")

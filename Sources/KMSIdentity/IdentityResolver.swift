@@ -8,7 +8,9 @@ import X509
 /// when the certificate
 /// - has more than one URI SAN with the `spiffe` scheme (in any case: `spiffe:`, `SPIFFE:`);
 /// - has one, but it is not a valid SPIFFE ID (see `SPIFFEID`), e.g. `spiffe://Prod.Example/x`;
-/// - has a subject alternative name extension that does not parse.
+/// - has a subject alternative name extension that does not parse;
+/// - would get the empty principal: no rule matches, it has no SPIFFE ID and its subject is
+///   empty (RFC 5280 allows an empty subject when the names are in the SAN extension).
 ///
 /// Otherwise the principal is, in this order:
 /// 1. the principal of the first rule (in configuration order) that matches any of the
@@ -53,6 +55,11 @@ public struct IdentityResolver: Sendable {
             principal = rule.principal
         } else {
             principal = spiffeID?.description ?? names.subject
+        }
+        // An empty subject would otherwise be the empty principal, which a `*` pattern matches
+        // and an audit record cannot name (FuzzCertificateIdentity checks for it).
+        guard !principal.isEmpty else {
+            throw names.invalid("the client certificate names no identity: its subject is empty and it has no SPIFFE ID")
         }
         return CallerIdentity(
             principal: Principal(principal),

@@ -123,6 +123,23 @@ import Testing
         }
     }
 
+    @Test func recordsAddedWhileKmsdWasStoppedAfterACleanShutdownAreReported() async throws {
+        try await withCheckpointedLog { directory, checkpointFile in
+            try await writeCheckpointedLog(directory, checkpointFile: checkpointFile)
+            // An insider appends records without the key; kmsd starts and signs over them.
+            let unsigned = try openAuditLog(directory)
+            try await appendSamples(13...14, node: "kms-a", to: unsigned)
+            unsigned.close()
+            try openSignedAuditLog(directory, node: "kms-a", checkpointFile: checkpointFile).close()
+            let path = try #require(try auditPaths(directory).first)
+            #expect(try chainRecords(in: directory).last?.record.checkpoint == .start)
+            expectBroken(
+                try verifySigned(directory, checkpointFiles: [checkpointFile]).verification, path: path, line: 13,
+                problem: "records 13–14 were added after kmsd shut down"
+            )
+        }
+    }
+
     @Test func aLogWithoutSigningKeyWritesNoCheckpoints() async throws {
         try await withAuditDirectory { directory in
             let log = try openAuditLog(directory)

@@ -229,6 +229,16 @@ import Testing
         }
     }
 
+    @Test func aMalformedSignatureIsNotAnAuditRecord() async throws {
+        try await signedChain({ lines in
+            let text = String(decoding: lines[4], as: UTF8.self)
+            let range = try #require(text.range(of: #""sig":"[A-Za-z0-9+/=]{88}""#, options: .regularExpression))
+            lines[4] = rehashed(Array(text.replacingCharacters(in: range, with: #""sig":"c2lnbmF0dXJl""#).utf8))
+        }) { directory, path in
+            expectBroken(try verifySigned(directory, key: nil).verification, path: path, line: 5, problem: "not an audit record (sig is not the base64")
+        }
+    }
+
     @Test func theVerificationKeyReadsAsPEMOrBase64() throws {
         let key = TestKeys.verification
         #expect(key.pemRepresentation.hasPrefix("-----BEGIN PUBLIC KEY-----\nMCowBQYDK2VwAyEA"))

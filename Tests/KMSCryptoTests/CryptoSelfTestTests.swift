@@ -132,6 +132,15 @@ import Testing
         #expect(SelfTestVectors.HMAC.sha512.count == 64)
     }
 
+    /// RFC 8032 section 7.1 TEST 1: a 32-byte seed, its public key, and the 64-byte signature
+    /// of the empty message.
+    @Test func theEd25519SigningVectorIsRFC8032Test1() {
+        #expect(SelfTestVectors.Ed25519Sign.seed.count == 32)
+        #expect(SelfTestVectors.Ed25519Sign.publicKey.count == 32)
+        #expect(SelfTestVectors.Ed25519Sign.message.isEmpty)
+        #expect(SelfTestVectors.Ed25519Sign.signature.count == 64)
+    }
+
     @Test func failuresPrintThePrimitiveAndTheReason() {
         let failure = CryptoSelfTest.Failure(primitive: .rsaOAEPDecrypt, reason: "the plaintext differs from the vector's")
         #expect("\(failure)" == "RSAES-OAEP SHA-256 decrypt known-answer test failed: the plaintext differs from the vector's")

@@ -110,6 +110,10 @@ import Testing
     @Test func theStateDescribesItself() {
         let state = ProcessHardening.CoreDumpState(softLimit: 0, hardLimit: 0, dumpable: false)
         #expect(state.description == "RLIMIT_CORE 0/0, dumpable 0")
+        #expect(
+            ProcessHardening.CoreDumpState(softLimit: 1024, hardLimit: ProcessHardening.CoreDumpState.unlimited, dumpable: true).description
+                == "RLIMIT_CORE 1024/unlimited, dumpable 1"
+        )
         #expect(state.coreDumpsDisabled)
         #expect(!ProcessHardening.CoreDumpState(softLimit: 0, hardLimit: 0, dumpable: true).coreDumpsDisabled)
         #expect(!ProcessHardening.CoreDumpState(softLimit: 0, hardLimit: 1024, dumpable: false).coreDumpsDisabled)

@@ -83,7 +83,7 @@ import X509
                 try await world.server.withClient(world.admin) { client in
                     var calls = 0
                     let deadline = ContinuousClock.now + .seconds(4)
-                    while ContinuousClock.now < deadline {
+                    while ContinuousClock.now < deadline || calls == 0 {
                         _ = try await client.generateRandom(.with { $0.numberOfBytes = 16 })
                         calls += 1
                     }
@@ -92,8 +92,10 @@ import X509
             }
             var serials: Set<Certificate.SerialNumber> = [first]
             var newConnections = 0
-            let deadline = ContinuousClock.now + .seconds(4)
-            while ContinuousClock.now < deadline {
+            // At least four seconds, and until new connections have seen two rotated SVIDs
+            // (on a loaded machine a round of new connections can take long), at most 30 s.
+            let started = ContinuousClock.now
+            while ContinuousClock.now < started + .seconds(4) || (serials.count < 3 && ContinuousClock.now < started + .seconds(30)) {
                 let identity = try await world.server.withClient(world.admin) { try await $0.getCallerIdentity(.init()) }
                 #expect(identity.principal == TestPKI.adminID)
                 serials.insert(try await ServedCertificateProbe.serial(port: world.server.port, credentials: world.admin))
@@ -102,7 +104,8 @@ import X509
             let calls = try await longLived.value
             #expect(calls > 0)
             #expect(newConnections > 0)
-            // Rotating every second for four seconds: new connections saw at least two new SVIDs.
+            // Rotating every second: new connections saw at least two new SVIDs, and nobody
+            // saw an error (every call above succeeded).
             #expect(serials.count >= 3, "serials seen: \(serials.count)")
         }
     }

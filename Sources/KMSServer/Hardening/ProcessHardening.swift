@@ -11,7 +11,8 @@ import Logging
 /// key is read. The second matters where `core_pattern` pipes cores to a helper
 /// (systemd-coredump, apport), which the kernel starts whatever the limit; a process that
 /// is not dumpable is not dumped at all, and other processes of the same user can no longer
-/// attach to it with ptrace or read its `/proc/PID/mem`.
+/// attach to it with ptrace or read its `/proc/PID/mem`. Neither can the Swift runtime's
+/// crash backtracer when `kmsd` is not root: its backtraces then show addresses only.
 ///
 /// `kmsd`'s `ServerRunner` calls ``apply(_:logger:)`` before it creates the server; servers
 /// that tests run in their own process do not.
@@ -26,11 +27,21 @@ public enum ProcessHardening {
         /// other systems.
         package var dumpable: Bool?
 
+        /// `RLIM_INFINITY`.
+        package static let unlimited: UInt64 = {
+            #if os(Linux)
+            UInt64(rlim_t.max)
+            #else
+            UInt64(RLIM_INFINITY)
+            #endif
+        }()
+
         /// Whether no core file can be written: both limits 0 and (on Linux) not dumpable.
         package var coreDumpsDisabled: Bool { softLimit == 0 && hardLimit == 0 && dumpable != true }
 
         package var description: String {
-            "RLIMIT_CORE \(softLimit)/\(hardLimit), dumpable \(dumpable.map { $0 ? "1" : "0" } ?? "n/a")"
+            func text(_ limit: UInt64) -> String { limit == Self.unlimited ? "unlimited" : "\(limit)" }
+            return "RLIMIT_CORE \(text(softLimit))/\(text(hardLimit)), dumpable \(dumpable.map { $0 ? "1" : "0" } ?? "n/a")"
         }
     }
 

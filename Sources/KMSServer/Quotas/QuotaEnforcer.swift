@@ -81,9 +81,6 @@ final class QuotaEnforcer: Sendable {
         return table.withLock { $0.check(count, principal: principal, operation: operation, at: now) }
     }
 
-    /// The principals whose buckets are held.
-    var principalsHeld: Int { table.withLock { $0.count } }
-
     /// The error a throttled call gets: RESOURCE_EXHAUSTED, `ErrorInfo` reason `THROTTLED`,
     /// and a `RetryInfo` with `retryAfter` rounded up to a whole millisecond.
     func refusal(operation: String, items: Int?, rule index: Int, retryAfter: Duration) -> RPCError {
