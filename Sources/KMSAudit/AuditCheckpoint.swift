@@ -224,8 +224,13 @@ extension AuditCheckpointFile {
         init(path: String) throws(AuditIOError) {
             self.path = path
             let existed = FileManager.default.fileExists(atPath: path)
-            _ = try POSIXFile(path: path, flags: O_WRONLY | O_APPEND | O_CREAT)
-            if !existed { try POSIXFile.syncDirectory((path as NSString).deletingLastPathComponent.isEmpty ? "." : (path as NSString).deletingLastPathComponent) }
+            do {
+                _ = try POSIXFile(path: path, flags: O_WRONLY | O_APPEND | O_CREAT)
+                let directory = (path as NSString).deletingLastPathComponent
+                if !existed { try POSIXFile.syncDirectory(directory.isEmpty ? "." : directory) }
+            } catch {
+                throw AuditIOError("the checkpoint file (audit.checkpoint_file) cannot be opened for appending: \(error)")
+            }
         }
 
         /// Appends `line` and a newline with one write, and syncs it. The file is opened for

@@ -287,6 +287,25 @@ import Testing
     }
 }
 
+@Suite struct ThrottledRecordLineTests {
+    @Test func theCountIsWrittenAfterTheReasonAndReadBack() throws {
+        let record = AuditRecord(
+            time: Date(timeIntervalSince1970: 1_800_000_000), requestID: "63a59777-6457-4b4a-9689-51f2254f27b3", node: "kms-a",
+            principal: "spiffe://test.example/ns/batch/sa/greedy", source: "10.0.0.7", action: QuotaEnforcer.summaryAction,
+            outcome: .failed, reason: "THROTTLED", throttledSinceLastRecord: 181
+        )
+        let (line, hash) = AuditLine.encode(record, sequence: 7, previousHash: AuditLine.genesisHash)
+        let text = String(decoding: line, as: UTF8.self)
+        #expect(text.contains(#""action":"kms:ThrottledCalls","outcome":"failed","reason":"THROTTLED","throttled_since_last_record":181,"prev_hash""#), "\(text)")
+        let decoded = try AuditLine.decode(line)
+        #expect(decoded.record == record && decoded.hash == hash)
+        #expect(AuditLine.contentHash(of: line[...]) == hash)
+        var plain = record
+        plain.throttledSinceLastRecord = nil
+        #expect(!String(decoding: AuditLine.encode(plain, sequence: 7, previousHash: AuditLine.genesisHash).line, as: UTF8.self).contains("throttled"))
+    }
+}
+
 /// A world whose server enforces `quotas`.
 func withQuotaWorld(_ quotas: [ServerConfiguration.QuotaRule], _ body: (TestWorld) async throws -> Void) async throws {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("kms-e2e-\(UUID())")

@@ -362,3 +362,19 @@ def test_checkpoints_show_a_cut_tail_a_deleted_file_and_swapped_files(dev, stubs
     result = _verify("--verification-key", key, "--checkpoint", changed, audit)
     assert result.returncode == 1
     assert f"{changed}:1: the checkpoint's signature does not verify" in result.stderr.decode()
+
+
+def test_checkpoint_settings_are_checked_at_start(dev, tmp_path):
+    dev.stop()
+    text = (dev.directory / "kmsd.yaml").read_text()
+    cases = [
+        ("audit:\n  checkpoint_seconds: 0\n", "audit.checkpoint_seconds: 0 is outside 1–86400"),
+        ("audit:\n  checkpoint_seconds: 86401\n", "audit.checkpoint_seconds: 86401 is outside 1–86400"),
+        (f"audit:\n  checkpoint_file: {tmp_path / 'missing' / 'checkpoints.jsonl'}\n", "audit.checkpoint_file"),
+    ]
+    for extra, message in cases:
+        config = dev.directory / "kmsd-bad.yaml"
+        config.write_text(text + extra)
+        result = subprocess.run([str(BIN_DIR / "kmsd"), "serve", "--config", str(config)], capture_output=True, timeout=60)
+        assert result.returncode == 1, result
+        assert message in result.stderr.decode() + result.stdout.decode(), result
