@@ -20,10 +20,11 @@ import Testing
             let kms = client.kms
             let principals = try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<40 {
+                    // No deadline: a call that waits for a stream and is cancelled there trips
+                    // an assertion in grpc-swift-nio-transport's client (debug builds) when the
+                    // stream is created and closed at once (docs/UPSTREAM.md).
                     group.addTask {
-                        var options = CallOptions.defaults
-                        options.timeout = .seconds(10)
-                        return try await kms.getCallerIdentity(Kms_V1_GetCallerIdentityRequest(), options: options).principal
+                        try await kms.getCallerIdentity(Kms_V1_GetCallerIdentityRequest()).principal
                     }
                 }
                 return try await group.reduce(into: [String]()) { $0.append($1) }
