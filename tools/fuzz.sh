@@ -13,10 +13,12 @@
 #
 # The fuzz targets exist only with KMS_FUZZ=1 (see Package.swift) and are built in their own
 # scratch path, .build-fuzz, with -sanitize=fuzzer,address, so the ordinary .build is never
-# touched. Seeds are read from Fuzz/corpus/TARGET (never written); what a run discovers goes
-# to .build-fuzz/corpus/TARGET, and an input that breaks a property or crashes to
-# .build-fuzz/artifacts/TARGET/ (crash-*, timeout-*, oom-*): replay it with
-# `.build-fuzz/debug/FuzzX FILE`, then add it as a regression test.
+# touched (KMS_FUZZ_SCRATCH names another; KMS_FUZZ_NO_BUILD=1 runs what was built last).
+# Seeds are read from Fuzz/corpus/TARGET (never written), and Fuzz/dict/TARGET.dict is given to
+# libFuzzer when there is one; what a run discovers goes to .build-fuzz/corpus/TARGET, and an
+# input that breaks a property, crashes, leaks, hangs or exhausts memory to
+# .build-fuzz/artifacts/TARGET/ (crash-*, leak-*, timeout-*, oom-*): replay it with
+# `.build-fuzz/debug/FuzzX FILE`, then fix it and add it as a regression test.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -83,10 +85,14 @@ run() {
   local product="$1" name="$2" corpus="$3"
   shift 3
   mkdir -p "$corpus" "$scratch/artifacts/$name"
+  local dictionary=()
+  if [ -f "Fuzz/dict/$name.dict" ]; then dictionary=(-dict="Fuzz/dict/$name.dict"); fi
   # Swift's own crash backtracer would race libFuzzer's handler; libFuzzer reports instead.
-  TMPDIR="$work" SWIFT_BACKTRACE=enable=no "$bin/$product" \
+  # LeakSanitizer is on, less the deliberate leaks listed in Fuzz/lsan.supp.
+  TMPDIR="$work" SWIFT_BACKTRACE=enable=no \
+    LSAN_OPTIONS="suppressions=$PWD/Fuzz/lsan.supp${LSAN_OPTIONS:+:$LSAN_OPTIONS}" "$bin/$product" \
     -artifact_prefix="$scratch/artifacts/$name/" -timeout=10 -rss_limit_mb=4096 -max_len=16384 \
-    "$@" "$corpus" "Fuzz/corpus/$name"
+    "${dictionary[@]}" "$@" "$corpus" "Fuzz/corpus/$name"
 }
 
 all_products() {
@@ -128,7 +134,7 @@ case "${1:-}" in
     [ "$failed" -eq 0 ]
     ;;
   ""|-h|--help)
-    sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'
     ;;
   *)
     product="$(product_of "$1")"

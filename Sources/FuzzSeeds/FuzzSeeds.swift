@@ -17,7 +17,8 @@ import X509
 /// examples and certificates, CRLs, blobs and files made by the project's own code.
 ///
 /// Certificates, CRLs and blobs carry fresh keys and random bytes, so a new run writes
-/// different files: run it only to change the corpora, and commit what it wrote.
+/// different files: run it only to change the corpora, and commit what it wrote. It leaves
+/// other files alone, such as the `regression-*` inputs that once broke a property.
 ///
 /// It is built like the fuzz targets (with `-sanitize=fuzzer`, whose `main` is libFuzzer's),
 /// so it does its work in `LLVMFuzzerInitialize`, which libFuzzer calls first, and exits.

@@ -39,6 +39,11 @@ public enum RFC3339 {
     }
 
     /// Reads a timestamp in exactly the form `format(_:)` writes; `nil` otherwise.
+    ///
+    /// Also `nil` for a timestamp that `format(_:)` would not write back the same: a day the
+    /// month does not have (`02-31`), a leap second, or, from 2106 on (2³² seconds after 1970),
+    /// a time whose microseconds a `Date` cannot hold. A decoded record then always encodes
+    /// back to the time it was read from.
     static func parse(_ text: String) -> Date? {
         let bytes = Array(text.utf8)
         guard bytes.count == 27, bytes[4] == UInt8(ascii: "-"), bytes[7] == UInt8(ascii: "-"), bytes[10] == UInt8(ascii: "T"),
@@ -66,7 +71,10 @@ public enum RFC3339 {
         parts.tm_min = minute
         parts.tm_sec = second
         let seconds = timegm(&parts)
-        return Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        let date = Date(timeIntervalSince1970: Double(seconds) + Double(micros) / 1_000_000)
+        // Found by fuzzing (FuzzAuditLine): "9287-11-18T11:06:40.250000Z" came back as .249984Z.
+        guard format(date) == text else { return nil }
+        return date
     }
 
     /// Microseconds since 1970 of a date, for the index.

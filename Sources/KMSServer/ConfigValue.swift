@@ -43,7 +43,10 @@ indirect enum ConfigValue {
     func string(at path: String) throws -> String {
         switch self {
         case .string(let text): return text
-        case .number(let number): return number == number.rounded() ? String(Int(number)) : String(number)
+        // Whole numbers print without ".0"; not past 1e15, where Int(number) would trap on
+        // `1e20` or `.inf` (FuzzServerConfiguration reproduces it) and precision ends anyway.
+        case .number(let number):
+            return number == number.rounded() && abs(number) < 1e15 ? String(Int(number)) : String(number)
         default: throw ConfigurationError("\(path) must be a string")
         }
     }
