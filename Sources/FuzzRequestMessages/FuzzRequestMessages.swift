@@ -95,9 +95,10 @@ private struct ServiceUnderTest: Sendable {
 
     /// Encrypt as the gRPC handler converts it, then Decrypt the result.
     func encryptAndDecrypt(_ request: Kms_V1_EncryptRequest) {
-        let outcome: Result<(EncryptResult, DecryptResult?), KMSError> = blocking { [self] in
+        let (encryption, decryption): (Result<EncryptResult, KMSError>, Result<DecryptResult, KMSError>?) = blocking { [self] in
+            let encryption: Result<EncryptResult, KMSError>
             do throws(KMSError) {
-                let encrypted = try await service.encrypt(
+                encryption = .success(try await service.encrypt(
                     EncryptRequest(
                         keyID: request.keyID,
                         plaintext: SecretBytes(copying: request.plaintext),
@@ -105,25 +106,36 @@ private struct ServiceUnderTest: Sendable {
                         encryptionAlgorithm: try request.encryptionAlgorithm.domain(field: "encryption_algorithm", default: .symmetricDefault)
                     ),
                     context: caller
-                )
-                let decrypted = try await service.decrypt(
+                ))
+            } catch {
+                encryption = .failure(error)
+            }
+            guard case .success(let encrypted) = encryption else { return (encryption, nil) }
+            do throws(KMSError) {
+                return (encryption, .success(try await service.decrypt(
                     DecryptRequest(ciphertextBlob: encrypted.ciphertextBlob, encryptionContext: request.encryptionContext),
                     context: caller
-                )
-                return .success((encrypted, decrypted))
+                )))
             } catch {
-                return .failure(error)
+                return (encryption, .failure(error))
             }
         }
-        switch outcome {
+        switch encryption {
         case .failure(let error):
             Fuzz.require(error.code != .internalFailure, "Encrypt failed with INTERNAL: \(error)")
-        case .success(let (encrypted, decrypted)):
+        case .success(let encrypted):
             Fuzz.require(encrypted.keyID == keyID, "Encrypt used key \(encrypted.keyID), not \(keyID)")
             Fuzz.require(encrypted.ciphertextBlob.count == request.plaintext.count + CiphertextBlob.overheadByteCount,
                          "a blob of \(encrypted.ciphertextBlob.count) bytes for \(request.plaintext.count) bytes")
-            let plaintext = decrypted?.plaintext.withUnsafeBytes { Data($0) }
-            Fuzz.require(plaintext == request.plaintext, "Decrypt did not give back the plaintext")
+            switch decryption {
+            case .success(let decrypted):
+                let plaintext = decrypted.plaintext.withUnsafeBytes { Data($0) }
+                Fuzz.require(plaintext == request.plaintext, "Decrypt did not give back the plaintext")
+            case .failure(let error):
+                Fuzz.fail("Decrypt of a blob Encrypt just returned failed: \(error)")
+            case nil:
+                Fuzz.fail("Decrypt did not run")
+            }
         }
     }
 
