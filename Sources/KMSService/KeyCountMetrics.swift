@@ -13,7 +13,7 @@ extension KeyManagementService {
         var counts = Dictionary(uniqueKeysWithValues: KeyState.allCases.map { ($0, 0) })
         var after: KeyID?
         while true {
-            let page = try await storage("count keys") { try await store.listKeys(after: after, limit: Self.keyCountPageSize) }
+            let page = try await storage("count keys") { [after] in try await store.listKeys(after: after, limit: Self.keyCountPageSize) }
             for key in page { counts[key.metadata.keyState, default: 0] += 1 }
             guard page.count == Self.keyCountPageSize, let last = page.last else { break }
             after = last.metadata.keyID

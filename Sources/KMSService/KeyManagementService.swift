@@ -58,12 +58,13 @@ public final class KeyManagementService: Sendable {
     /// Runs a storage call, turning unexpected failures into `.internalFailure`
     /// (logged here, never shown to the caller), or `.storeUnavailable` while this node
     /// cannot confirm it is current with a shared store (the database is unreachable).
-    func storage<T>(_ operation: String, _ body: () async throws -> T) async throws(KMSError) -> T {
+    func storage<T: Sendable>(_ operation: String, _ body: @Sendable () async throws -> T) async throws(KMSError) -> T {
         // A node that is not current refuses at once instead of waiting on a database that
-        // may be unreachable.
+        // may be unreachable, and a call that is waiting when the node stops being current
+        // gives up then.
         try freshness.requireFresh()
         do {
-            return try await body()
+            return try await freshness.whileFresh(body)
         } catch let error as KMSError {
             if error.code == .internalFailure {
                 storeErrors.increment()
@@ -85,7 +86,7 @@ public final class KeyManagementService: Sendable {
     ///
     /// - Throws: `.auditUnavailable` when the intent cannot be recorded (nothing is changed
     ///   then), or what `storage` throws.
-    func commit<T>(_ operation: String, context: RequestContext, _ body: () async throws -> T) async throws(KMSError) -> T {
+    func commit<T: Sendable>(_ operation: String, context: RequestContext, _ body: @Sendable () async throws -> T) async throws(KMSError) -> T {
         try await context.audit.recordIntent()
         return try await storage(operation, body)
     }

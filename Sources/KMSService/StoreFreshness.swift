@@ -39,6 +39,41 @@ public final class StoreFreshness: Sendable {
         return ContinuousClock.Instant.now - confirmed < maxStaleness
     }
 
+    /// Runs `body` while the node stays fresh: when the node stops being fresh before `body`
+    /// returns (its feed reads fail because the shared store is unreachable), `body` is
+    /// cancelled and the call fails with `.storeUnavailable` instead of waiting on a database
+    /// connection that may never come. A slow store call on a node that keeps confirming is
+    /// never cut short.
+    ///
+    /// - Throws: `.storeUnavailable`, or what `body` throws.
+    func whileFresh<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
+        guard maxStaleness != nil else { return try await body() }
+        // The group awaits its tasks before it returns, so `body` does not outlive this call.
+        return try await withoutActuallyEscaping(body) { body in
+            try await withThrowingTaskGroup(of: FreshOutcome<T>.self) { group in
+                group.addTask { .finished(try await body()) }
+                group.addTask {
+                    try await self.sleepUntilStale()
+                    return .becameStale
+                }
+                defer { group.cancelAll() }
+                switch try await group.next() {
+                case .finished(let value): return value
+                case .becameStale, nil: throw KMSError(.storeUnavailable, "the key store cannot be reached; retry")
+                }
+            }
+        }
+    }
+
+    /// Returns once the node is no longer fresh (at once when it is not).
+    private func sleepUntilStale() async throws {
+        while let maxStaleness, let confirmed = confirmedAt.withLock({ $0 }) {
+            let staleAt = confirmed + maxStaleness
+            guard ContinuousClock.Instant.now < staleAt else { return }
+            try await Task.sleep(until: staleAt, clock: .continuous)
+        }
+    }
+
     /// Checks that the node may serve.
     ///
     /// - Throws: `.storeUnavailable`.
@@ -47,4 +82,10 @@ public final class StoreFreshness: Sendable {
             throw KMSError(.storeUnavailable, "this node cannot confirm that it is up to date with the key store; retry")
         }
     }
+}
+
+/// Which of a store call and the freshness watch ended first.
+private enum FreshOutcome<T: Sendable>: Sendable {
+    case finished(T)
+    case becameStale
 }

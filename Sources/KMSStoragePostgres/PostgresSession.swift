@@ -67,6 +67,13 @@ enum PostgresErrors {
     static func wrap(_ error: any Error, operation: String, logger: Logger) -> KMSError {
         if let error = error as? KMSError { return error }
         let state = sqlState(of: error)
+        if isUnreachable(error, state: state) {
+            logger.warning("Key store database unreachable", metadata: [
+                "operation": .string(operation), "sqlstate": .string(state ?? "none"),
+                "error": .string((error as? PSQLError).map { "\($0.code)" } ?? String(describing: type(of: error))),
+            ])
+            return KMSError(.storeUnavailable, "the key store cannot be reached; retry")
+        }
         if state.map(conflictStates.contains) != true {
             logger.error("Key store database call failed", metadata: [
                 "operation": .string(operation), "sqlstate": .string(state ?? "none"),
@@ -74,6 +81,26 @@ enum PostgresErrors {
             ])
         }
         return KMSError(.internalFailure, "the key store failed to \(operation)" + (state.map { " (SQLSTATE \($0))" } ?? ""))
+    }
+}
+
+extension PostgresErrors {
+    /// SQLSTATEs of a server that is going away or not accepting connections yet: admin
+    /// shutdown, crash shutdown, cannot connect now (class 57P); class 08 is every connection
+    /// exception.
+    static let unreachableStates: Set<String> = ["57P01", "57P02", "57P03"]
+
+    /// The client-side failures of a connection rather than of a statement.
+    static let unreachableCodes: [PSQLError.Code] = [
+        .connectionError, .serverClosedConnection, .clientClosedConnection, .uncleanShutdown, .poolClosed,
+    ]
+
+    /// Whether `error` says the database could not be reached (a retry may succeed), rather
+    /// than that a statement failed.
+    static func isUnreachable(_ error: any Error, state: String?) -> Bool {
+        if let state { return state.hasPrefix("08") || unreachableStates.contains(state) }
+        guard let error = error as? PSQLError else { return false }
+        return unreachableCodes.contains(error.code)
     }
 }
 
