@@ -38,9 +38,24 @@ enum CurrentCall {
 /// is the call of the client the header names (see `ForwardedCallerResolver`), with the
 /// proxy in `CurrentCall.proxy`.
 struct CallerIdentityInterceptor: ServerInterceptor {
+    /// Which connection a call came on.
+    enum Connection: Sendable {
+        /// The call's own: the gRPC listener's connection (`ServerContext`'s peers).
+        case transport
+        /// The TLS connection of the AWS-compatible endpoint that made this in-process call,
+        /// named by the endpoint in `inProcessPeersKey`. Only for the in-process server,
+        /// which nothing outside the process can reach.
+        case namedByInProcessCaller
+    }
+
+    /// The metadata key in which the AWS-compatible endpoint names the peers of the TLS
+    /// connection a request came on ("REMOTE LOCAL", as gRPC writes peers).
+    static let inProcessPeersKey = "kms-in-process-peers"
+
     let resolver: IdentityResolver
     let forwarded: ForwardedCallerResolver
     let peers: VerifiedPeers
+    let connection: Connection
     let logger: Logger
 
     func intercept<Input: Sendable, Output: Sendable>(
@@ -48,7 +63,8 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         context: ServerContext,
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
-        guard let certificate = peers.chain(remotePeer: context.remotePeer, localPeer: context.localPeer)?.first else {
+        let (remotePeer, localPeer) = connectionPeers(of: request.metadata, context: context)
+        guard let certificate = peers.chain(remotePeer: remotePeer, localPeer: localPeer)?.first else {
             throw RPCError(code: .unauthenticated, message: "a client certificate is required")
         }
         var identity: CallerIdentity?
@@ -73,11 +89,25 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         return try await CurrentCall.$identity.withValue(identity) {
             try await CurrentCall.$identityRejection.withValue(rejection) {
                 try await CurrentCall.$proxy.withValue(proxy) {
-                    try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: context.remotePeer)) {
+                    try await CurrentCall.$sourceIP.withValue(PeerAddress.ip(of: remotePeer)) {
                         try await next(request, context)
                     }
                 }
             }
+        }
+    }
+}
+
+extension CallerIdentityInterceptor {
+    /// The peer strings of the TLS connection the call came on.
+    private func connectionPeers(of metadata: Metadata, context: ServerContext) -> (remote: String, local: String) {
+        switch connection {
+        case .transport:
+            return (context.remotePeer, context.localPeer)
+        case .namedByInProcessCaller:
+            let named = metadata[stringValues: Self.inProcessPeersKey].first(where: { _ in true }) ?? ""
+            let parts = named.split(separator: " ", maxSplits: 1).map(String.init)
+            return parts.count == 2 ? (parts[0], parts[1]) : ("", "")
         }
     }
 }

@@ -20,23 +20,27 @@ public struct DevEnvironment: Sendable {
     /// - Parameters:
     ///   - directory: Where everything lives, `.kms-dev` by default.
     ///   - listen: The address to listen on, written into a new configuration.
-    public static func prepare(directory: String, listen: String) throws -> DevEnvironment {
+    ///   - awsListen: Where the AWS-compatible endpoint listens; `nil`: it does not.
+    public static func prepare(directory: String, listen: String, awsListen: String? = nil) throws -> DevEnvironment {
         let root = URL(fileURLWithPath: directory, isDirectory: true).standardizedFileURL
         try FileManager.default.createDirectory(at: root, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
         let credentials = try DevCredentialFiles.loadOrCreate(in: root.appendingPathComponent("certs"))
         let configFile = root.appendingPathComponent("kmsd.yaml")
-        try configurationText(listen: listen).write(to: configFile, atomically: true, encoding: .utf8)
+        try configurationText(listen: listen, awsListen: awsListen).write(to: configFile, atomically: true, encoding: .utf8)
         let configuration = try ServerConfiguration.load(path: configFile.path)
         var flags = ""
         if directory != defaultDirectory { flags += " --dev-dir \(root.path)" }
         if listen != defaultListen { flags += " --target \(listen)" }
-        return DevEnvironment(configuration: configuration, banner: banner(root: root, credentials: credentials, listen: listen, kmsctlFlags: flags))
+        return DevEnvironment(
+            configuration: configuration,
+            banner: banner(root: root, credentials: credentials, listen: listen, kmsctlFlags: flags) + (awsListen.map { awsBanner($0, credentials) } ?? "")
+        )
     }
 
-    private static func configurationText(listen: String) -> String {
+    private static func configurationText(listen: String, awsListen: String?) -> String {
         """
         # Written by `kmsd dev`; rewritten on every start. Not for production.
-        listen: "\(listen)"
+        listen: "\(listen)"\(awsListen.map { "\naws_compat:\n  listen: \"\($0)\"" } ?? "")
         data_dir: data
         tls:
           certificate: certs/server.pem
@@ -69,6 +73,17 @@ public struct DevEnvironment: Sendable {
           swift run kmsctl create-key --description demo\(flags)
           swift run kmsctl encrypt --key-id <key id> --plaintext hello\(flags)
         Remove \(root.path) to start over.
+        """
+    }
+
+    private static func awsBanner(_ address: String, _ credentials: DevCredentialFiles) -> String {
+        """
+
+        AWS KMS-compatible endpoint: https://\(address) (mutual TLS; docs/AWS_COMPAT.md)
+          import boto3, botocore.config
+          kms = boto3.client("kms", region_name="local", endpoint_url="https://\(address)", verify="\(credentials.caCertificateFile.path)",
+              aws_access_key_id="unused", aws_secret_access_key="unused",
+              config=botocore.config.Config(client_cert=("\(credentials.adminCertificateFile.path)", "\(credentials.adminKeyFile.path)")))
         """
     }
 }

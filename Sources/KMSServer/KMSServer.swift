@@ -1,5 +1,6 @@
 import Foundation
 import GRPCCore
+import GRPCInProcessTransport
 import GRPCNIOTransportHTTP2
 import KMSAudit
 import KMSCore
@@ -11,6 +12,7 @@ import KMSService
 import KMSStorage
 import KMSWorkloadAPI
 import Logging
+import NIOPosix
 import ServiceLifecycle
 
 /// A running `kmsd`: the gRPC server over mutual TLS in front of the key service, and the
@@ -35,6 +37,8 @@ public final class KMSServer: Service, Sendable {
     private let serving = ServingState()
     private let startupMetadata: Logger.Metadata
     private let health: HealthService
+    /// The AWS-compatible endpoint and the in-process gRPC server behind it, when configured.
+    private let awsCompat: AWSCompatParts?
 
     /// Opens the server's database with the system clock.
     ///
@@ -127,33 +131,28 @@ public final class KMSServer: Service, Sendable {
         }
         let peers = VerifiedPeers()
         let identityResolver = IdentityResolver(rules: configuration.identityRules)
-        let listener = MutualTLSListener(
-            address: configuration.listen, minimumVersion: configuration.tls.minimumVersion,
-            limits: configuration.limits, material: tlsMaterial, peers: peers, logger: logger
+        let acceptor = MutualTLSAcceptor(
+            minimumVersion: configuration.tls.minimumVersion, limits: configuration.limits, material: tlsMaterial, peers: peers, logger: logger
         )
-        let transport = HTTP2ServerTransport.Custom(listenerFactory: listener, config: .limited(by: configuration.limits))
+        let transport = HTTP2ServerTransport.Custom(
+            listenerFactory: MutualTLSListener(address: configuration.listen, acceptor: acceptor), config: .limited(by: configuration.limits)
+        )
         self.transport = transport
-        self.grpcServer = GRPCServer(
-            transport: transport,
-            services: [
-                SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog)),
-                health,
-                ServerReflectionService(service: service, listing: [Kms_V1_KeyManagementService.descriptor, Grpc_Health_V1_Health.descriptor]),
-            ],
-            interceptorPipeline: [
+        let kms = SizeLimitedService(KeyManagementGRPCService(service: service, auditLog: auditLog))
+        let forwarded = ForwardedCallerResolver(
+            proxies: configuration.trustedProxies, resolver: identityResolver, verifier: { tlsMaterial.current?.verifier }
+        )
+        let serving = self.serving
+        let auditLog = self.auditLog
+        /// The interceptors of a server of `kms.v1`, with its callers found on `connection`.
+        func interceptors(_ connection: CallerIdentityInterceptor.Connection) throws -> [ConditionalInterceptor<any ServerInterceptor>] {
+            [
                 .apply(InFlightCallsInterceptor(state: serving), to: .services([Kms_V1_KeyManagementService.descriptor])),
                 .apply(RequestMetricsInterceptor(), to: .services([Kms_V1_KeyManagementService.descriptor])),
                 // Health checks need no principal (and are the benchmark's transport floor);
                 // reflection streams do (kms:Reflect) and are audited like KMS calls.
                 .apply(
-                    CallerIdentityInterceptor(
-                        resolver: identityResolver,
-                        forwarded: ForwardedCallerResolver(
-                            proxies: configuration.trustedProxies, resolver: identityResolver,
-                            verifier: { tlsMaterial.current?.verifier }
-                        ),
-                        peers: peers, logger: logger
-                    ),
+                    CallerIdentityInterceptor(resolver: identityResolver, forwarded: forwarded, peers: peers, connection: connection, logger: logger),
                     to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
                 // Request quotas: after the principal is known, before any work or audit sync.
@@ -163,7 +162,35 @@ public final class KMSServer: Service, Sendable {
                     to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
             ]
+        }
+        self.grpcServer = GRPCServer(
+            transport: transport,
+            services: [
+                kms,
+                health,
+                ServerReflectionService(service: service, listing: [Kms_V1_KeyManagementService.descriptor, Grpc_Health_V1_Health.descriptor]),
+            ],
+            interceptorPipeline: try interceptors(.transport)
         )
+        awsCompat = try configuration.awsCompat.map { settings in
+            // The AWS endpoint's requests run as RPCs of an in-process server with the same
+            // service and interceptors; only the caller's connection is found differently, and
+            // a request the endpoint could not read fails innermost, after it is recorded.
+            let inProcess = InProcessTransport()
+            let server = GRPCServer(
+                transport: inProcess.server, services: [kms],
+                interceptorPipeline: try interceptors(.namedByInProcessCaller) + [.apply(AWSRequestRefusalInterceptor(), to: .all)]
+            )
+            let client = GRPCClient(transport: inProcess.client)
+            let listener = AWSCompatListener(
+                address: settings.listen, acceptor: acceptor,
+                endpoint: AWSCompatEndpoint(client: client, names: AWSResourceNames(settings), logger: logger),
+                idleTimeout: .seconds(Int64(configuration.limits.idleTimeoutSeconds)),
+                bound: MultiThreadedEventLoopGroup.singleton.next().makePromise(),
+                logger: logger
+            )
+            return AWSCompatParts(listener: listener, server: server, client: client)
+        }
     }
 
     /// Serves and runs the background jobs every `jobs.interval_seconds` until
@@ -222,12 +249,14 @@ public final class KMSServer: Service, Sendable {
             let interval = (service.freshness.maxStaleness ?? .seconds(1)) / 4
             loops.append(BackgroundLoop { await self.service.followChanges(every: interval) })
         }
-        let server = ServiceGroupConfiguration.ServiceConfiguration(
-            service: GRPCServerService(server: grpcServer),
-            successTerminationBehavior: .gracefullyShutdownGroup,
-            failureTerminationBehavior: .cancelGroup
-        )
-        return loops.map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup) } + [server]
+        // A graceful shutdown stops the services from the last to the first: the gRPC server,
+        // then the AWS endpoint, then the in-process server its requests run on.
+        var servers: [any Service] = []
+        if let awsCompat {
+            servers += [GRPCServerService(server: awsCompat.server), GRPCClientService(client: awsCompat.client), awsCompat.listener]
+        }
+        servers.append(GRPCServerService(server: grpcServer))
+        return (loops + servers).map { .init(service: $0, successTerminationBehavior: .gracefullyShutdownGroup, failureTerminationBehavior: .cancelGroup) }
     }
 
     /// Syncs and closes the audit log and closes the database, also when the server's task
@@ -323,6 +352,17 @@ public final class KMSServer: Service, Sendable {
         let address = await transport.listeningAddress
         guard let port = address?.ipv4?.port ?? address?.ipv6?.port else {
             throw StartupError("the server is not listening on an IP address")
+        }
+        return port
+    }
+
+    /// The port of the AWS-compatible endpoint (useful with port 0). Waits until it is bound.
+    ///
+    /// - Throws: `StartupError` when `aws_compat` is not configured, or what binding threw.
+    public func awsCompatPort() async throws -> Int {
+        guard let awsCompat else { throw StartupError("aws_compat is not configured") }
+        guard let port = try await awsCompat.listener.bound.futureResult.get().port else {
+            throw StartupError("the AWS-compatible endpoint is not listening on an IP address")
         }
         return port
     }

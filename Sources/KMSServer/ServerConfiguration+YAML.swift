@@ -34,7 +34,7 @@ extension ServerConfiguration {
         } catch {
             throw ConfigurationError("the configuration is not valid YAML: \(error)")
         }
-        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown", "metrics", "health", "log", "quotas", "debug"])
+        let top = try root.mapping(at: "configuration", allowed: ["listen", "data_dir", "root_key_file", "tls", "identity", "server_policy", "jobs", "audit", "storage", "cluster", "limits", "shutdown", "metrics", "health", "log", "quotas", "debug", "aws_compat"])
         func path(_ value: String) -> String {
             value.hasPrefix("/") ? value : (base as NSString).appendingPathComponent(value)
         }
@@ -60,7 +60,8 @@ extension ServerConfiguration {
             storage: storage,
             cluster: try clusterSettings(top["cluster"], storage: storage),
             quotas: try top["quotas"].map(quotas) ?? [],
-            debug: try top["debug"].map(debugSettings) ?? Debug()
+            debug: try top["debug"].map(debugSettings) ?? Debug(),
+            awsCompat: try top["aws_compat"].map(awsCompat)
         )
     }
 

@@ -82,6 +82,8 @@ public struct ServerConfiguration: Sendable {
     public var quotas: [QuotaRule]
     /// Settings for debugging `kmsd` itself (`debug:`).
     public var debug: Debug
+    /// The AWS KMS-compatible endpoint (`aws_compat:`); `nil`: none.
+    public var awsCompat: AWSCompat?
 
     public init(
         listen: HostPort,
@@ -99,7 +101,8 @@ public struct ServerConfiguration: Sendable {
         storage: StorageConfiguration = .sqlite,
         cluster: ClusterConfiguration = ClusterConfiguration(),
         quotas: [QuotaRule] = [],
-        debug: Debug = Debug()
+        debug: Debug = Debug(),
+        awsCompat: AWSCompat? = nil
     ) {
         self.listen = listen
         self.dataDirectory = dataDirectory
@@ -117,6 +120,7 @@ public struct ServerConfiguration: Sendable {
         self.cluster = cluster
         self.quotas = quotas
         self.debug = debug
+        self.awsCompat = awsCompat
     }
 
     /// The SQLite database file inside the data directory.

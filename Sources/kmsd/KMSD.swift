@@ -63,8 +63,11 @@ struct Dev: AsyncParsableCommand {
     @Option(name: .long, help: "Address to listen on.")
     var listen: String = DevEnvironment.defaultListen
 
+    @Option(name: .long, help: "Also serve AWS KMS's JSON protocol on this address (for AWS SDKs; docs/AWS_COMPAT.md), such as 127.0.0.1:8444.")
+    var awsListen: String?
+
     func run() async throws {
-        let environment = await ServerRunner.orExit { try DevEnvironment.prepare(directory: dir, listen: listen) }
+        let environment = await ServerRunner.orExit { try DevEnvironment.prepare(directory: dir, listen: listen, awsListen: awsListen) }
         FileHandle.standardOutput.write(Data((environment.banner + "\n").utf8))
         try await ServerRunner.run(environment.configuration)
     }
@@ -108,6 +111,9 @@ enum ServerRunner {
         Task {
             if let port = try? await server.listeningPort() {
                 logger.info("kmsd listening on \(configuration.listen.host):\(port)")
+            }
+            if let aws = configuration.awsCompat, let port = try? await server.awsCompatPort() {
+                logger.info("AWS-compatible endpoint listening on \(aws.listen.host):\(port)")
             }
         }
         let result = await running.result

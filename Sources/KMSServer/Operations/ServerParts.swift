@@ -28,3 +28,16 @@ struct GRPCServerService<Transport: ServerTransport>: Service {
         }
     }
 }
+
+/// A gRPC client as a service: it runs its connections until graceful shutdown.
+struct GRPCClientService<Transport: ClientTransport>: Service {
+    let client: GRPCClient<Transport>
+
+    func run() async throws {
+        try await withGracefulShutdownHandler {
+            try await client.runConnections()
+        } onGracefulShutdown: {
+            client.beginGracefulShutdown()
+        }
+    }
+}

@@ -53,13 +53,18 @@ final class VerifiedPeers: Sendable {
         chains.withLock { $0.count }
     }
 
-    /// The key of `channel`: its peer strings as gRPC writes them (`ipv4:127.0.0.1:5000`,
-    /// `ipv6:[::1]:5000`).
+    /// The key of `channel`: its peer strings.
     private static func key(of channel: any Channel) -> String? {
+        peerStrings(of: channel).map { "\($0.remote) \($0.local)" }
+    }
+
+    /// The peer strings of `channel` as gRPC writes them (`ipv4:127.0.0.1:5000`,
+    /// `ipv6:[::1]:5000`); `nil` when it has no IP addresses (it closed already).
+    static func peerStrings(of channel: any Channel) -> (remote: String, local: String)? {
         guard let remote = channel.remoteAddress.flatMap(peerString), let local = channel.localAddress.flatMap(peerString) else {
             return nil
         }
-        return "\(remote) \(local)"
+        return (remote, local)
     }
 
     private static func peerString(_ address: SocketAddress) -> String? {

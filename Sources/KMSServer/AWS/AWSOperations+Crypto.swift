@@ -1,0 +1,123 @@
+import Foundation
+import KMSCore
+import KMSProto
+
+/// Encrypt, Decrypt, ReEncrypt, data keys and data key pairs, and random bytes. Responses
+/// name keys by ARN, as AWS's do.
+extension AWSOperation {
+    static let cryptoOperations: [AWSOperation] = [
+        .rpc("Encrypt", Methods.Encrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_EncryptRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            request.plaintext = try reader.requiredBlob("Plaintext")
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            request.encryptionAlgorithm = try reader.enumeration("EncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_EncryptResponse, _, names) in
+            var fields: [String: AWSJSON] = ["CiphertextBlob": .blob(response.ciphertextBlob), "KeyId": .string(names.keyARN(response.keyID))]
+            fields["EncryptionAlgorithm"] = AWSNames.encryptionAlgorithms.name(of: response.encryptionAlgorithm).map(AWSJSON.string)
+            return fields
+        },
+        .rpc("Decrypt", Methods.Decrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_DecryptRequest()
+            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob")
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            request.keyID = try reader.keyReference("KeyId") ?? ""
+            request.encryptionAlgorithm = try reader.enumeration("EncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_DecryptResponse, _, names) in
+            var fields: [String: AWSJSON] = ["Plaintext": .blob(response.plaintext), "KeyId": .string(names.keyARN(response.keyID))]
+            fields["EncryptionAlgorithm"] = AWSNames.encryptionAlgorithms.name(of: response.encryptionAlgorithm).map(AWSJSON.string)
+            return fields
+        },
+        .rpc("ReEncrypt", Methods.ReEncrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_ReEncryptRequest()
+            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob")
+            request.sourceEncryptionContext = try reader.stringMap("SourceEncryptionContext")
+            request.sourceKeyID = try reader.keyReference("SourceKeyId") ?? ""
+            request.destinationKeyID = try reader.requiredKeyReference("DestinationKeyId")
+            request.destinationEncryptionContext = try reader.stringMap("DestinationEncryptionContext")
+            request.sourceEncryptionAlgorithm = try reader.enumeration("SourceEncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
+            request.destinationEncryptionAlgorithm = try reader.enumeration("DestinationEncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_ReEncryptResponse, _, names) in
+            var fields: [String: AWSJSON] = [
+                "CiphertextBlob": .blob(response.ciphertextBlob),
+                "SourceKeyId": .string(names.keyARN(response.sourceKeyID)),
+                "KeyId": .string(names.keyARN(response.keyID)),
+            ]
+            fields["SourceEncryptionAlgorithm"] = AWSNames.encryptionAlgorithms.name(of: response.sourceEncryptionAlgorithm).map(AWSJSON.string)
+            fields["DestinationEncryptionAlgorithm"] = AWSNames.encryptionAlgorithms.name(of: response.destinationEncryptionAlgorithm).map(AWSJSON.string)
+            return fields
+        },
+        .rpc("GenerateDataKey", Methods.GenerateDataKey.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_GenerateDataKeyRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            request.keySpec = try reader.enumeration("KeySpec", .dataKeySpecs) ?? .unspecified
+            request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_GenerateDataKeyResponse, _, names) in
+            [
+                "Plaintext": .blob(response.plaintext),
+                "CiphertextBlob": .blob(response.ciphertextBlob),
+                "KeyId": .string(names.keyARN(response.keyID)),
+            ]
+        },
+        .rpc("GenerateDataKeyWithoutPlaintext", Methods.GenerateDataKeyWithoutPlaintext.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_GenerateDataKeyWithoutPlaintextRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            request.keySpec = try reader.enumeration("KeySpec", .dataKeySpecs) ?? .unspecified
+            request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_GenerateDataKeyWithoutPlaintextResponse, _, names) in
+            ["CiphertextBlob": .blob(response.ciphertextBlob), "KeyId": .string(names.keyARN(response.keyID))]
+        },
+        .rpc("GenerateDataKeyPair", Methods.GenerateDataKeyPair.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_GenerateDataKeyPairRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            request.keyPairSpec = try reader.enumeration("KeyPairSpec", .dataKeyPairSpecs) ?? .unspecified
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_GenerateDataKeyPairResponse, _, names) in
+            var fields: [String: AWSJSON] = [
+                "PrivateKeyPlaintext": .blob(response.privateKeyPlaintext),
+                "PrivateKeyCiphertextBlob": .blob(response.privateKeyCiphertextBlob),
+                "PublicKey": .blob(response.publicKey),
+                "KeyId": .string(names.keyARN(response.keyID)),
+            ]
+            fields["KeyPairSpec"] = AWSNames.dataKeyPairSpecs.name(of: response.keyPairSpec).map(AWSJSON.string)
+            return fields
+        },
+        .rpc("GenerateDataKeyPairWithoutPlaintext", Methods.GenerateDataKeyPairWithoutPlaintext.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            request.keyPairSpec = try reader.enumeration("KeyPairSpec", .dataKeyPairSpecs) ?? .unspecified
+            request.encryptionContext = try reader.stringMap("EncryptionContext")
+            try reader.grantTokens()
+            return request
+        } response: { (response: Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse, _, names) in
+            var fields: [String: AWSJSON] = [
+                "PrivateKeyCiphertextBlob": .blob(response.privateKeyCiphertextBlob),
+                "PublicKey": .blob(response.publicKey),
+                "KeyId": .string(names.keyARN(response.keyID)),
+            ]
+            fields["KeyPairSpec"] = AWSNames.dataKeyPairSpecs.name(of: response.keyPairSpec).map(AWSJSON.string)
+            return fields
+        },
+        .rpc("GenerateRandom", Methods.GenerateRandom.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_GenerateRandomRequest()
+            request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
+            return request
+        } response: { (response: Kms_V1_GenerateRandomResponse, _, _) in
+            ["Plaintext": .blob(response.plaintext)]
+        },
+    ]
+}
