@@ -12,6 +12,7 @@ public enum KMSAction: String, Sendable, CaseIterable, Hashable {
     case generateRandom = "kms:GenerateRandom"
     case getKeyPolicy = "kms:GetKeyPolicy"
     case putKeyPolicy = "kms:PutKeyPolicy"
+    case listKeyPolicies = "kms:ListKeyPolicies"
     case enableKey = "kms:EnableKey"
     case disableKey = "kms:DisableKey"
     case updateKeyDescription = "kms:UpdateKeyDescription"

@@ -169,6 +169,19 @@ public enum Kms_V1_KeyManagementService: Sendable {
                 type: .unary
             )
         }
+        /// Namespace for "ListKeyPolicies" metadata.
+        public enum ListKeyPolicies: Sendable {
+            /// Request type for "ListKeyPolicies".
+            public typealias Input = Kms_V1_ListKeyPoliciesRequest
+            /// Response type for "ListKeyPolicies".
+            public typealias Output = Kms_V1_ListKeyPoliciesResponse
+            /// Descriptor for "ListKeyPolicies".
+            public static let descriptor = GRPCCore.MethodDescriptor(
+                service: GRPCCore.ServiceDescriptor(fullyQualifiedService: "kms.v1.KeyManagementService"),
+                method: "ListKeyPolicies",
+                type: .unary
+            )
+        }
         /// Namespace for "GetCallerIdentity" metadata.
         public enum GetCallerIdentity: Sendable {
             /// Request type for "GetCallerIdentity".
@@ -663,6 +676,7 @@ public enum Kms_V1_KeyManagementService: Sendable {
             GenerateRandom.descriptor,
             GetKeyPolicy.descriptor,
             PutKeyPolicy.descriptor,
+            ListKeyPolicies.descriptor,
             GetCallerIdentity.descriptor,
             EnableKey.descriptor,
             DisableKey.descriptor,
@@ -929,6 +943,24 @@ extension Kms_V1_KeyManagementService {
             request: GRPCCore.StreamingServerRequest<Kms_V1_PutKeyPolicyRequest>,
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_PutKeyPolicyResponse>
+
+        /// Handle the "ListKeyPolicies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+        ///
+        /// - Parameters:
+        ///   - request: A streaming request of `Kms_V1_ListKeyPoliciesRequest` messages.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A streaming response of `Kms_V1_ListKeyPoliciesResponse` messages.
+        func listKeyPolicies(
+            request: GRPCCore.StreamingServerRequest<Kms_V1_ListKeyPoliciesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListKeyPoliciesResponse>
 
         /// Handle the "GetCallerIdentity" method.
         ///
@@ -1819,6 +1851,24 @@ extension Kms_V1_KeyManagementService {
             context: GRPCCore.ServerContext
         ) async throws -> GRPCCore.ServerResponse<Kms_V1_PutKeyPolicyResponse>
 
+        /// Handle the "ListKeyPolicies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyPoliciesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A response containing a single `Kms_V1_ListKeyPoliciesResponse` message.
+        func listKeyPolicies(
+            request: GRPCCore.ServerRequest<Kms_V1_ListKeyPoliciesRequest>,
+            context: GRPCCore.ServerContext
+        ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListKeyPoliciesResponse>
+
         /// Handle the "GetCallerIdentity" method.
         ///
         /// > Source IDL Documentation:
@@ -2706,6 +2756,24 @@ extension Kms_V1_KeyManagementService {
             context: GRPCCore.ServerContext
         ) async throws -> Kms_V1_PutKeyPolicyResponse
 
+        /// Handle the "ListKeyPolicies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+        ///
+        /// - Parameters:
+        ///   - request: A `Kms_V1_ListKeyPoliciesRequest` message.
+        ///   - context: Context providing information about the RPC.
+        /// - Throws: Any error which occurred during the processing of the request. Thrown errors
+        ///     of type `RPCError` are mapped to appropriate statuses. All other errors are converted
+        ///     to an internal error.
+        /// - Returns: A `Kms_V1_ListKeyPoliciesResponse` to respond with.
+        func listKeyPolicies(
+            request: Kms_V1_ListKeyPoliciesRequest,
+            context: GRPCCore.ServerContext
+        ) async throws -> Kms_V1_ListKeyPoliciesResponse
+
         /// Handle the "GetCallerIdentity" method.
         ///
         /// > Source IDL Documentation:
@@ -3510,6 +3578,17 @@ extension Kms_V1_KeyManagementService.StreamingServiceProtocol {
             }
         )
         router.registerHandler(
+            forMethod: Kms_V1_KeyManagementService.Method.ListKeyPolicies.descriptor,
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListKeyPoliciesRequest>(),
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListKeyPoliciesResponse>(),
+            handler: { request, context in
+                try await self.listKeyPolicies(
+                    request: request,
+                    context: context
+                )
+            }
+        )
+        router.registerHandler(
             forMethod: Kms_V1_KeyManagementService.Method.GetCallerIdentity.descriptor,
             deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_GetCallerIdentityRequest>(),
             serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_GetCallerIdentityResponse>(),
@@ -4037,6 +4116,17 @@ extension Kms_V1_KeyManagementService.ServiceProtocol {
         context: GRPCCore.ServerContext
     ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_PutKeyPolicyResponse> {
         let response = try await self.putKeyPolicy(
+            request: GRPCCore.ServerRequest(stream: request),
+            context: context
+        )
+        return GRPCCore.StreamingServerResponse(single: response)
+    }
+
+    public func listKeyPolicies(
+        request: GRPCCore.StreamingServerRequest<Kms_V1_ListKeyPoliciesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.StreamingServerResponse<Kms_V1_ListKeyPoliciesResponse> {
+        let response = try await self.listKeyPolicies(
             request: GRPCCore.ServerRequest(stream: request),
             context: context
         )
@@ -4590,6 +4680,19 @@ extension Kms_V1_KeyManagementService.SimpleServiceProtocol {
     ) async throws -> GRPCCore.ServerResponse<Kms_V1_PutKeyPolicyResponse> {
         return GRPCCore.ServerResponse<Kms_V1_PutKeyPolicyResponse>(
             message: try await self.putKeyPolicy(
+                request: request.message,
+                context: context
+            ),
+            metadata: [:]
+        )
+    }
+
+    public func listKeyPolicies(
+        request: GRPCCore.ServerRequest<Kms_V1_ListKeyPoliciesRequest>,
+        context: GRPCCore.ServerContext
+    ) async throws -> GRPCCore.ServerResponse<Kms_V1_ListKeyPoliciesResponse> {
+        return GRPCCore.ServerResponse<Kms_V1_ListKeyPoliciesResponse>(
+            message: try await self.listKeyPolicies(
                 request: request.message,
                 context: context
             ),
@@ -5345,6 +5448,29 @@ extension Kms_V1_KeyManagementService {
             deserializer: some GRPCCore.MessageDeserializer<Kms_V1_PutKeyPolicyResponse>,
             options: GRPCCore.CallOptions,
             onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_PutKeyPolicyResponse>) async throws -> Result
+        ) async throws -> Result where Result: Sendable
+
+        /// Call the "ListKeyPolicies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyPoliciesRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListKeyPoliciesRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListKeyPoliciesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        func listKeyPolicies<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListKeyPoliciesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListKeyPoliciesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListKeyPoliciesResponse>,
+            options: GRPCCore.CallOptions,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyPoliciesResponse>) async throws -> Result
         ) async throws -> Result where Result: Sendable
 
         /// Call the "GetCallerIdentity" method.
@@ -6598,6 +6724,40 @@ extension Kms_V1_KeyManagementService {
             try await self.client.unary(
                 request: request,
                 descriptor: Kms_V1_KeyManagementService.Method.PutKeyPolicy.descriptor,
+                serializer: serializer,
+                deserializer: deserializer,
+                options: options,
+                onResponse: handleResponse
+            )
+        }
+
+        /// Call the "ListKeyPolicies" method.
+        ///
+        /// > Source IDL Documentation:
+        /// >
+        /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+        ///
+        /// - Parameters:
+        ///   - request: A request containing a single `Kms_V1_ListKeyPoliciesRequest` message.
+        ///   - serializer: A serializer for `Kms_V1_ListKeyPoliciesRequest` messages.
+        ///   - deserializer: A deserializer for `Kms_V1_ListKeyPoliciesResponse` messages.
+        ///   - options: Options to apply to this RPC.
+        ///   - handleResponse: A closure which handles the response and returns its result to
+        ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+        ///       already finished.
+        /// - Returns: The result of `handleResponse`.
+        public func listKeyPolicies<Result>(
+            request: GRPCCore.ClientRequest<Kms_V1_ListKeyPoliciesRequest>,
+            serializer: some GRPCCore.MessageSerializer<Kms_V1_ListKeyPoliciesRequest>,
+            deserializer: some GRPCCore.MessageDeserializer<Kms_V1_ListKeyPoliciesResponse>,
+            options: GRPCCore.CallOptions = .defaults,
+            onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyPoliciesResponse>) async throws -> Result = { response in
+                try response.message
+            }
+        ) async throws -> Result where Result: Sendable {
+            try await self.client.unary(
+                request: request,
+                descriptor: Kms_V1_KeyManagementService.Method.ListKeyPolicies.descriptor,
                 serializer: serializer,
                 deserializer: deserializer,
                 options: options,
@@ -8198,6 +8358,35 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
         )
     }
 
+    /// Call the "ListKeyPolicies" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+    ///
+    /// - Parameters:
+    ///   - request: A request containing a single `Kms_V1_ListKeyPoliciesRequest` message.
+    ///   - options: Options to apply to this RPC.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listKeyPolicies<Result>(
+        request: GRPCCore.ClientRequest<Kms_V1_ListKeyPoliciesRequest>,
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyPoliciesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        try await self.listKeyPolicies(
+            request: request,
+            serializer: GRPCProtobuf.ProtobufSerializer<Kms_V1_ListKeyPoliciesRequest>(),
+            deserializer: GRPCProtobuf.ProtobufDeserializer<Kms_V1_ListKeyPoliciesResponse>(),
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
     /// Call the "GetCallerIdentity" method.
     ///
     /// > Source IDL Documentation:
@@ -9643,6 +9832,39 @@ extension Kms_V1_KeyManagementService.ClientProtocol {
             metadata: metadata
         )
         return try await self.putKeyPolicy(
+            request: request,
+            options: options,
+            onResponse: handleResponse
+        )
+    }
+
+    /// Call the "ListKeyPolicies" method.
+    ///
+    /// > Source IDL Documentation:
+    /// >
+    /// > Names a key's policies: a key has one, named "default" (as in AWS KMS).
+    ///
+    /// - Parameters:
+    ///   - message: request message to send.
+    ///   - metadata: Additional metadata to send, defaults to empty.
+    ///   - options: Options to apply to this RPC, defaults to `.defaults`.
+    ///   - handleResponse: A closure which handles the response and returns its result to
+    ///       the caller. Returning from the closure will cancel the RPC if it hasn't
+    ///       already finished.
+    /// - Returns: The result of `handleResponse`.
+    public func listKeyPolicies<Result>(
+        _ message: Kms_V1_ListKeyPoliciesRequest,
+        metadata: GRPCCore.Metadata = [:],
+        options: GRPCCore.CallOptions = .defaults,
+        onResponse handleResponse: @Sendable @escaping (GRPCCore.ClientResponse<Kms_V1_ListKeyPoliciesResponse>) async throws -> Result = { response in
+            try response.message
+        }
+    ) async throws -> Result where Result: Sendable {
+        let request = GRPCCore.ClientRequest<Kms_V1_ListKeyPoliciesRequest>(
+            message: message,
+            metadata: metadata
+        )
+        return try await self.listKeyPolicies(
             request: request,
             options: options,
             onResponse: handleResponse

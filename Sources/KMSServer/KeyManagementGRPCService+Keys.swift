@@ -42,6 +42,13 @@ extension KeyManagementGRPCService {
         }
     }
 
+    func listKeyPolicies(request: Kms_V1_ListKeyPoliciesRequest, context: ServerContext) async throws -> Kms_V1_ListKeyPoliciesResponse {
+        try await handle { caller throws(KMSError) in
+            let names = try await service.listKeyPolicies(keyID: request.keyID, context: caller)
+            return .with { $0.policyNames = names }
+        }
+    }
+
     func putKeyPolicy(request: Kms_V1_PutKeyPolicyRequest, context: ServerContext) async throws -> Kms_V1_PutKeyPolicyResponse {
         try await handle { caller throws(KMSError) in
             try await service.putKeyPolicy(

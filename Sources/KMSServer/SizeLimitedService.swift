@@ -30,6 +30,7 @@ struct SizeLimitedService<Service: Kms_V1_KeyManagementService.StreamingServiceP
         router.register(Method.GenerateDataKeyWithoutPlaintext.descriptor, limit: limit, service.generateDataKeyWithoutPlaintext)
         router.register(Method.GenerateRandom.descriptor, limit: limit, service.generateRandom)
         router.register(Method.GetKeyPolicy.descriptor, limit: limit, service.getKeyPolicy)
+        router.register(Method.ListKeyPolicies.descriptor, limit: limit, service.listKeyPolicies)
         router.register(Method.PutKeyPolicy.descriptor, limit: limit, service.putKeyPolicy)
         router.register(Method.GetCallerIdentity.descriptor, limit: limit, service.getCallerIdentity)
         router.register(Method.EnableKey.descriptor, limit: limit, service.enableKey)

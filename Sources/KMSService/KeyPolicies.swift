@@ -11,6 +11,18 @@ extension KeyManagementService {
         return key.stored.policy
     }
 
+    /// The names of a key's policies (`kms:ListKeyPolicies`): a key has one, `default`.
+    ///
+    /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`.
+    public func listKeyPolicies(keyID raw: String, context: RequestContext) async throws(KMSError) -> [String] {
+        let (key, alias) = try await loadKey(named: raw)
+        try authorize(.listKeyPolicies, on: key, via: alias, context: context)
+        return [Self.defaultPolicyName]
+    }
+
+    /// The name of a key's one policy.
+    public static let defaultPolicyName = "default"
+
     /// Replaces a key's policy document (`kms:PutKeyPolicy`). The new policy applies
     /// to every request that starts after this returns.
     ///

@@ -39,11 +39,14 @@ public final class StoreFreshness: Sendable {
         return ContinuousClock.Instant.now - confirmed < maxStaleness
     }
 
-    /// Runs `body` while the node stays fresh: when the node stops being fresh before `body`
-    /// returns (its feed reads fail because the shared store is unreachable), `body` is
-    /// cancelled and the call fails with `.storeUnavailable` instead of waiting on a database
-    /// connection that may never come. A slow store call on a node that keeps confirming is
-    /// never cut short.
+    /// Runs `body` unless the node goes a whole further bound without confirming: when its
+    /// last confirmation is twice the bound old before `body` returns (its feed reads keep
+    /// failing because the shared store is unreachable), `body` is cancelled and the call
+    /// fails with `.storeUnavailable` instead of waiting on a database connection that may
+    /// never come. The second bound is slack for a node that is only slow (a busy machine
+    /// delays its feed reads too): what `body` reads comes from the store, not from a cache,
+    /// so letting it finish late serves nothing stale. A store call on a node that keeps
+    /// confirming is never cut short.
     ///
     /// - Throws: `.storeUnavailable`, or what `body` throws.
     func whileFresh<T: Sendable>(_ body: @Sendable () async throws -> T) async throws -> T {
@@ -65,12 +68,12 @@ public final class StoreFreshness: Sendable {
         }
     }
 
-    /// Returns once the node is no longer fresh (at once when it is not).
+    /// Returns once the node's last confirmation is twice the bound old (at once when it is).
     private func sleepUntilStale() async throws {
         while let maxStaleness, let confirmed = confirmedAt.withLock({ $0 }) {
-            let staleAt = confirmed + maxStaleness
-            guard ContinuousClock.Instant.now < staleAt else { return }
-            try await Task.sleep(until: staleAt, clock: .continuous)
+            let givingUpAt = confirmed + maxStaleness * 2
+            guard ContinuousClock.Instant.now < givingUpAt else { return }
+            try await Task.sleep(until: givingUpAt, clock: .continuous)
         }
     }
 

@@ -302,11 +302,12 @@ def test_a_database_outage_fails_closed_and_recovers_without_restarts(cluster, s
         subprocess.run([script, "stop", POSTGRES_DIR], check=True, capture_output=True)
         stopped = time.monotonic()
         try:
-            # A call that has to read the store gets an answer within the bound, not a hang
-            # until its deadline: STORE_UNAVAILABLE, or served if the node read it in time.
+            # A call that has to read the store gets an answer within twice the bound (the
+            # node gives a waiting store call one bound of slack), not a hang until its
+            # deadline: STORE_UNAVAILABLE, or served if the node read it in time.
             cold_outcome = _outcome(clients[2][1], pb, cold_key_id)
             assert cold_outcome in ("ok", "STORE_UNAVAILABLE"), cold_outcome
-            assert time.monotonic() - stopped < MAX_STALENESS + MARGIN, "a call waited on the stopped database"
+            assert time.monotonic() - stopped < 2 * MAX_STALENESS + MARGIN, "a call waited on the stopped database"
             for _, client in clients:
                 while (outcome := _outcome(client, pb, key_id)) == "ok":
                     assert time.monotonic() - stopped < MAX_STALENESS + MARGIN, "a node kept serving from its cache past the bound"

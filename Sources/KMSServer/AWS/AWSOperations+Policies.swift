@@ -1,10 +1,11 @@
 import KMSCore
 import KMSProto
+import KMSService
 
 /// Key policies. A key has one policy, named `default` as in AWS.
 extension AWSOperation {
     /// The name of a key's one policy.
-    static let policyName = "default"
+    static let policyName = KeyManagementService.defaultPolicyName
 
     static let policyOperations: [AWSOperation] = [
         .rpc("GetKeyPolicy", Methods.GetKeyPolicy.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
@@ -23,5 +24,13 @@ extension AWSOperation {
             try reader.onlyDefault("PolicyName", .string(policyName))
             return request
         } response: { (_: Kms_V1_PutKeyPolicyResponse, _, _) in [:] },
+        // One policy: `Limit` and `Marker` are not read (and so refused).
+        .rpc("ListKeyPolicies", Methods.ListKeyPolicies.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
+            var request = Kms_V1_ListKeyPoliciesRequest()
+            request.keyID = try reader.requiredKeyReference("KeyId")
+            return request
+        } response: { (response: Kms_V1_ListKeyPoliciesResponse, _, _) in
+            ["PolicyNames": .strings(response.policyNames), "Truncated": .bool(false)]
+        },
     ]
 }
