@@ -88,8 +88,10 @@ start_server() {
     exit 1
 }
 
-port="$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-start_server dev --dir "$dev" --listen "127.0.0.1:$port"
+free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+port="$(free_port)"
+aws_port="$(free_port)"
+start_server dev --dir "$dev" --listen "127.0.0.1:$port" --aws-listen "127.0.0.1:$aws_port"
 if [[ "$fsync" == off || "$metrics" == on ]]; then
     # Dev mode syncs the audit log and has no metrics: serve its configuration with the changes.
     stop_server
@@ -102,7 +104,7 @@ if [[ "$fsync" == off || "$metrics" == on ]]; then
     start_server serve --config "$dev/kmsd-bench.yaml"
 fi
 
-operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256")
+operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256" aws-encrypt)
 if [[ -n "$only" ]]; then
     read -r -a chosen <<<"$only"
     operations=(health "${chosen[@]}")
@@ -114,7 +116,7 @@ for run in $(seq "$runs"); do
         echo "  run $run: $operation" >&2
         # shellcheck disable=SC2086  # $operation is the op and its own flags
         if ! "$bin/kms-bench" --target "127.0.0.1:$port" --dev-dir "$dev" --server-pid "$server_pid" \
-            --duration "$duration" --warmup "$warmup" --json --op $operation >>"$results"; then
+            --aws-target "127.0.0.1:$aws_port" --duration "$duration" --warmup "$warmup" --json --op $operation >>"$results"; then
             echo "bench.sh: kms-bench --op $operation failed" >&2
             failed=true
         fi

@@ -21,6 +21,9 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     case generateDataKeyPair = "generate-data-key-pair"
     /// CreateKey of a symmetric key: the cost of a write to the key store.
     case createKey = "create-key"
+    /// Encrypt through the AWS-compatible endpoint (`--aws-target`), one HTTP/1.1
+    /// connection per worker.
+    case awsEncrypt = "aws-encrypt"
 
     /// Whether the calls name keys (all but `health`).
     var usesKeys: Bool { self != .health && self != .createKey }
@@ -36,6 +39,9 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
 
     /// Whether the calls carry `--payload` bytes (or ciphertexts of them).
     var usesPayload: Bool { usesKeys && self != .generateDataKey && self != .generateDataKeyPair }
+
+    /// Whether the calls go to the AWS-compatible endpoint.
+    var usesAWSEndpoint: Bool { self == .awsEncrypt }
 
     /// Whether a call carries `--batch` items rather than one.
     var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt }
@@ -59,6 +65,7 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
         case .generateMac: [.generateMac]
         case .generateDataKeyPair: [.generateDataKeyPair]
         case .createKey: [.createKey]
+        case .awsEncrypt: [.awsEncrypt]
         }
     }
 
@@ -83,12 +90,13 @@ enum CallKind: Hashable, Sendable {
     case generateMac
     case generateDataKeyPair
     case createKey
+    case awsEncrypt
 
     /// Whether preparing the call needs ciphertext blobs made beforehand.
     var needsCiphertexts: Bool {
         switch self {
         case .decrypt, .reEncrypt, .batchDecrypt: true
-        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair, .createKey: false
+        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair, .createKey, .awsEncrypt: false
         }
     }
 }

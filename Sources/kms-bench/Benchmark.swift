@@ -2,6 +2,7 @@ import GRPCCore
 import KMSClient
 import KMSCore
 import KMSProto
+import NIOSSL
 
 /// One run: connect, resolve the keys, prepare the requests, run the workers (and the
 /// server CPU sampler) over the window, and merge what they saw.
@@ -18,6 +19,8 @@ struct Benchmark: Sendable {
     let reuseKeys: Bool
     /// The server's CPU clock, with `--server-pid`.
     let serverCPU: ServerCPUClock?
+    /// The AWS-compatible endpoint, with `--aws-target`.
+    var awsTarget: HostPort? = nil
 
     /// Runs the benchmark.
     ///
@@ -61,16 +64,32 @@ struct Benchmark: Sendable {
         }
     }
 
+    /// Where the workers connect to the AWS-compatible endpoint; `nil` when the operation
+    /// does not call it.
+    ///
+    /// - Throws: `BenchFailure` without `--aws-target`, or when the credentials are unusable.
+    private func awsEndpoint() throws -> (target: HostPort, context: NIOSSLContext)? {
+        guard plan.operation.usesAWSEndpoint else { return nil }
+        guard let awsTarget else { throw BenchFailure("--op \(plan.operation.rawValue) needs --aws-target HOST:PORT") }
+        do {
+            return (awsTarget, try AWSExchange.tlsContext(credentials))
+        } catch {
+            throw BenchFailure("setting up the mutual-TLS context of the AWS endpoint", because: error)
+        }
+    }
+
     /// Runs the workers over the window and samples the server's CPU at its edges.
     private func measure(_ workload: Workload, on connections: [BenchConnection]) async throws -> (Tally, Double?) {
         let now = ContinuousClock.now
         let window = MeasurementWindow(after: now, warmup: plan.warmup, duration: plan.duration)
         let pacer = plan.rate.map { Pacer(rate: $0, start: now) }
         async let cpuSeconds = serverCPU?.seconds(during: window)
+        let awsEndpoint = try awsEndpoint()
         let tally = await withTaskGroup(of: Tally.self) { group in
             for number in 0..<plan.concurrency {
                 let worker = Worker(
-                    number: number, connection: connections[plan.connection(ofWorker: number)], workload: workload, window: window, pacer: pacer
+                    number: number, connection: connections[plan.connection(ofWorker: number)], workload: workload, window: window, pacer: pacer,
+                    awsEndpoint: awsEndpoint
                 )
                 group.addTask { await worker.run() }
             }

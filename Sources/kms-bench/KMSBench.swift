@@ -85,6 +85,9 @@ struct KMSBench: AsyncParsableCommand {
     @Option(name: .customLong("key-id"), help: "Use this existing key instead of creating one; repeat for more.")
     var keyIDs: [String] = []
 
+    @Option(name: .customLong("aws-target"), help: ArgumentHelp("The AWS-compatible endpoint, for --op aws-encrypt.", valueName: "host:port"))
+    var awsTarget: String?
+
     @Option(name: .customLong("server-pid"), help: ArgumentHelp("Report the CPU time of this (local) kmsd process over the measurement.", valueName: "pid"))
     var serverPID: Int32?
 
@@ -106,6 +109,8 @@ struct KMSBench: AsyncParsableCommand {
             throw ValidationError("--key-pair-spec must be one of \(Kms_V1_DataKeyPairSpec.names.joined(separator: ", "))")
         }
         guard (1...Limits.maxPlaintextBytes).contains(payload) else { throw ValidationError("--payload must be from 1 to \(Limits.maxPlaintextBytes)") }
+        if let awsTarget { guard HostPort(parsing: awsTarget) != nil else { throw ValidationError("--aws-target must be host:port") } }
+        guard !op.usesAWSEndpoint || awsTarget != nil else { throw ValidationError("--op \(op.rawValue) needs --aws-target HOST:PORT") }
         if let keys {
             guard keys >= 1 else { throw ValidationError("--keys must be at least 1") }
             guard keyIDs.isEmpty || keys == keyIDs.count else {
@@ -127,7 +132,8 @@ struct KMSBench: AsyncParsableCommand {
                 callOptions: options.callOptions,
                 keyIDs: keyIDs,
                 reuseKeys: reuseKeys,
-                serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) }
+                serverCPU: try serverPID.map { try ServerCPUClock(pid: $0) },
+                awsTarget: awsTarget.flatMap(HostPort.init(parsing:))
             ).run()
             print(json ? try report.jsonLine() : report.humanText)
         } catch let failure as BenchFailure {

@@ -32,6 +32,14 @@ struct Tally: Sendable {
 
     /// Records a call that failed as a whole: a throttled one in `throttled`, any other in `errors`.
     mutating func record(_ error: any Error, at instant: ContinuousClock.Instant) {
+        if let failure = error as? AWSExchange.Failure {
+            if failure.isThrottled {
+                throttled += 1
+            } else {
+                noteError("HTTP \(failure.status.code)", message: failure.type, at: instant)
+            }
+            return
+        }
         let failure = FailureSummary(error)
         if failure.reason == KMSError.Code.throttled.reason {
             throttled += 1

@@ -1,3 +1,6 @@
+import KMSCore
+import NIOSSL
+
 /// One of the `--concurrency` loops of a run: issues one call at a time on its connection
 /// until the window ends, and tallies the calls that complete inside the window.
 struct Worker: Sendable {
@@ -8,9 +11,30 @@ struct Worker: Sendable {
     let window: MeasurementWindow
     /// Spaces the calls at `--rate`; `nil` to call back to back.
     var pacer: Pacer? = nil
+    /// Where the worker opens its own connection to the AWS-compatible endpoint, for
+    /// operations that call it.
+    var awsEndpoint: (target: HostPort, context: NIOSSLContext)? = nil
 
-    /// Runs until the window ends; failures are tallied, not thrown.
+    /// Runs until the window ends; failures are tallied, not thrown (a connection to the
+    /// AWS endpoint that cannot be opened counts as one failed call).
     func run() async -> Tally {
+        guard let awsEndpoint else {
+            var none: AWSExchange?
+            return await calls(aws: &none)
+        }
+        do {
+            return try await AWSExchange.withConnection(to: awsEndpoint.target, context: awsEndpoint.context) { exchange in
+                var aws: AWSExchange? = exchange
+                return await calls(aws: &aws)
+            }
+        } catch {
+            var tally = Tally()
+            tally.record(error, at: .now)
+            return tally
+        }
+    }
+
+    private func calls(aws: inout AWSExchange?) async -> Tally {
         let clock = ContinuousClock()
         var tally = Tally()
         var sequence = 0
@@ -26,7 +50,7 @@ struct Worker: Sendable {
                 guard start < window.end else { break }
             }
             do {
-                let outcome = try await workload.call(sequence, of: number, on: connection)
+                let outcome = try await workload.call(sequence, of: number, on: connection, aws: &aws)
                 let end = clock.now
                 if window.contains(end) { tally.record(outcome, latency: end - start, at: end) }
             } catch {

@@ -1,6 +1,7 @@
 import Foundation
 import GRPCCore
 import KMSProto
+import NIOCore
 
 /// The requests of a run, built before it starts so that a measured call only sends one
 /// and waits for the answer.
@@ -25,6 +26,8 @@ struct Workload: Sendable {
     private var verify: [Kms_V1_VerifyRequest] = []
     private var generateMac: [Kms_V1_GenerateMacRequest] = []
     private var generateDataKeyPair: [Kms_V1_GenerateDataKeyPairRequest] = []
+    /// AWS JSON bodies of Encrypt, one per key.
+    private var awsEncrypt: [ByteBuffer] = []
     private let health = Grpc_Health_V1_HealthCheckRequest()
 
     /// Builds the requests of `plan` over `keys`, making the ciphertexts it needs on `connection`.
@@ -46,6 +49,11 @@ struct Workload: Sendable {
         let decrypts = blobs.map { blob in Kms_V1_DecryptRequest.with { $0.ciphertextBlob = blob } }
 
         if kinds.contains(.encrypt) { workload.encrypt = encrypts }
+        if kinds.contains(.awsEncrypt) {
+            workload.awsEncrypt = keys.map { key in
+                ByteBuffer(bytes: (try? JSONEncoder().encode(["KeyId": key, "Plaintext": plaintext.base64EncodedString()])) ?? Data())
+            }
+        }
         if kinds.contains(.decrypt) { workload.decrypt = decrypts }
         if kinds.contains(.generateDataKey) {
             workload.generateDataKey = keys.map { key in
@@ -123,10 +131,11 @@ struct Workload: Sendable {
         }
     }
 
-    /// Issues call number `sequence` of `worker` on `connection` and waits for the answer.
+    /// Issues call number `sequence` of `worker` on `connection` (or `aws`, the worker's
+    /// connection to the AWS-compatible endpoint) and waits for the answer.
     ///
-    /// - Throws: `RPCError` when the call fails as a whole.
-    func call(_ sequence: Int, of worker: Int, on connection: BenchConnection) async throws -> CallOutcome {
+    /// - Throws: `RPCError` (`AWSExchange.Failure`) when the call fails as a whole.
+    func call(_ sequence: Int, of worker: Int, on connection: BenchConnection, aws: inout AWSExchange?) async throws -> CallOutcome {
         let index = worker + sequence
         // Calls go round the keys; the kind (for `mix`) moves on after each round.
         switch cycle[index / keyCount % cycle.count] {
@@ -166,6 +175,10 @@ struct Workload: Sendable {
             return .single
         case .createKey:
             _ = try await connection.kms.createKey(Kms_V1_CreateKeyRequest.with { $0.description_p = "kms-bench" }, options: options)
+            return .single
+        case .awsEncrypt:
+            guard aws != nil else { throw BenchFailure("aws-encrypt needs --aws-target") }
+            try await aws!.post("Encrypt", body: awsEncrypt[index % awsEncrypt.count])
             return .single
         }
     }
