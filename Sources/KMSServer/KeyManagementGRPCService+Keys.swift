@@ -44,7 +44,9 @@ extension KeyManagementGRPCService {
 
     func listKeyPolicies(request: Kms_V1_ListKeyPoliciesRequest, context: ServerContext) async throws -> Kms_V1_ListKeyPoliciesResponse {
         try await handle { caller throws(KMSError) in
-            let names = try await service.listKeyPolicies(keyID: request.keyID, context: caller)
+            let names = try await service.listKeyPolicies(
+                keyID: request.keyID, pageSize: Int(request.pageSize), pageToken: request.pageToken, context: caller
+            )
             return .with { $0.policyNames = names }
         }
     }

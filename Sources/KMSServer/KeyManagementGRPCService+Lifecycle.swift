@@ -47,8 +47,13 @@ extension KeyManagementGRPCService {
         context: ServerContext
     ) async throws -> Kms_V1_ListResourceTagsResponse {
         try await handle { caller throws(KMSError) in
-            let tags = try await service.listResourceTags(keyID: request.keyID, context: caller)
-            return .with { $0.tags = tags }
+            let page = try await service.listResourceTags(
+                keyID: request.keyID, pageSize: Int(request.pageSize), pageToken: request.pageToken, context: caller
+            )
+            return .with {
+                $0.tags = page.tags
+                $0.nextPageToken = page.nextPageToken
+            }
         }
     }
 }

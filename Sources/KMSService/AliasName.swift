@@ -1,10 +1,12 @@
 import KMSCore
 
 /// The rules for alias names, in one place: `alias/` followed by at least one of
-/// `[A-Za-z0-9/_-]`, at most 256 characters in all; names under `alias/kms/` are reserved.
+/// `[A-Za-z0-9/_-]`, at most 256 characters in all; names under `alias/kms/` and
+/// `alias/aws/` (AWS KMS's names of its own keys, so that code moved from AWS meets the same
+/// rule) are reserved.
 enum AliasName {
     static let prefix = "alias/"
-    static let reservedPrefix = "alias/kms/"
+    static let reservedPrefixes = ["alias/kms/", "alias/aws/"]
 
     /// Whether the text is meant as an alias rather than a key id.
     static func isAlias(_ text: String) -> Bool {
@@ -43,8 +45,8 @@ enum AliasName {
     /// - Throws: `.validation` naming `field`.
     static func checkWritable(_ name: String, field: String = "alias_name") throws(KMSError) {
         try checkSyntax(name, field: field)
-        guard !name.hasPrefix(reservedPrefix) else {
-            throw KMSError(.validation, "\(field): names under '\(reservedPrefix)' are reserved")
+        if let reserved = reservedPrefixes.first(where: name.hasPrefix) {
+            throw KMSError(.validation, "\(field): names under '\(reserved)' are reserved")
         }
     }
 

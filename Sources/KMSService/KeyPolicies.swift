@@ -14,7 +14,12 @@ extension KeyManagementService {
     /// The names of a key's policies (`kms:ListKeyPolicies`): a key has one, `default`.
     ///
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`.
-    public func listKeyPolicies(keyID raw: String, context: RequestContext) async throws(KMSError) -> [String] {
+    public func listKeyPolicies(
+        keyID raw: String, pageSize: Int = 0, pageToken: String = "", context: RequestContext
+    ) async throws(KMSError) -> [String] {
+        _ = try PageToken.pageSize(pageSize)
+        // One page: no token names a later one.
+        _ = try PageToken.decode(pageToken) { _ in String?.none }
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.listKeyPolicies, on: key, via: alias, context: context)
         return [Self.defaultPolicyName]

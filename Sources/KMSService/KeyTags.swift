@@ -1,5 +1,18 @@
 import KMSCore
 
+/// One page of a key's tags, in tag key order.
+public struct TagPage: Sendable, Equatable {
+    public let tags: [String: String]
+    /// Empty on the last page.
+    public let nextPageToken: String
+}
+
+extension KeyManagementService {
+    /// The beginning of the tag keys AWS KMS reserves for itself; reserved here too, so that
+    /// tags moved from AWS meet the same rule.
+    public static let reservedTagKeyPrefix = "aws:"
+}
+
 extension KeyManagementService {
     /// Adds tags to a key, replacing the value of tag keys it already has
     /// (`kms:TagResource`). Either every tag is applied or none is.
@@ -38,9 +51,18 @@ extension KeyManagementService {
     ///
     /// - Parameter keyID: A key id or `alias/NAME`.
     /// - Throws: `.validation`, `.keyNotFound`, `.accessDenied`.
-    public func listResourceTags(keyID raw: String, context: RequestContext) async throws(KMSError) -> [String: String] {
+    public func listResourceTags(
+        keyID raw: String, pageSize: Int = 0, pageToken: String = "", context: RequestContext
+    ) async throws(KMSError) -> TagPage {
+        let limit = try PageToken.pageSize(pageSize)
+        let after = try PageToken.decode(pageToken) { $0 }
         let (key, alias) = try await loadKey(named: raw)
         try authorize(.listResourceTags, on: key, via: alias, context: context)
-        return key.stored.tags
+        let remaining = key.stored.tags.keys.sorted().filter { tagKey in after.map { tagKey > $0 } ?? true }
+        let page = remaining.prefix(limit)
+        return TagPage(
+            tags: Dictionary(uniqueKeysWithValues: page.map { ($0, key.stored.tags[$0] ?? "") }),
+            nextPageToken: remaining.count > limit ? page.last.map(PageToken.encode) ?? "" : ""
+        )
     }
 }

@@ -31,6 +31,9 @@ enum Validation {
         guard (1...Limits.maxTagKeyCharacters).contains(key.count) else {
             throw KMSError(.validation, "\(field): a tag key must have 1 to \(Limits.maxTagKeyCharacters) characters")
         }
+        guard !key.hasPrefix(KeyManagementService.reservedTagKeyPrefix) else {
+            throw KMSError(.validation, "\(field): tag keys beginning with '\(KeyManagementService.reservedTagKeyPrefix)' are reserved")
+        }
     }
 
     /// A plaintext for Encrypt: 1 to 4096 bytes.

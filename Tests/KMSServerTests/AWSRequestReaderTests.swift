@@ -60,13 +60,23 @@ import Testing
         let error = #expect(throws: KMSError.self) {
             _ = try reader.string("KeyId")
             _ = try reader.integer("NumberOfBytes")
-            _ = try reader.blob("Plaintext")
+            _ = try reader.blob("Plaintext", maxBytes: 4096)
             _ = try reader.stringMap("EncryptionContext")
             try reader.grantTokens()
             _ = try reader.enumeration("EncryptionAlgorithm", .encryptionAlgorithms)
         }
         #expect(error?.code == .validation)
         #expect(error?.message.contains(message) == true, "\(error?.message ?? "")")
+    }
+
+    @Test func aFieldOverItsLengthConstraintIsAValidationErrorAsAWSAnswers() throws {
+        let over = Data(count: 4097).base64EncodedString()
+        var reader = try Self.reader("{\"Plaintext\": \"\(over)\", \"Description\": \"\(String(repeating: "d", count: 8193))\"}")
+        let blob = #expect(throws: KMSError.self) { try reader.blob("Plaintext", maxBytes: 4096) }
+        #expect(blob?.code == .validation)
+        #expect(blob?.message.contains("4097") == true)
+        let text = #expect(throws: KMSError.self) { try reader.string("Description", maxCharacters: 8192) }
+        #expect(text?.code == .validation)
     }
 
     @Test func moreThanTenGrantTokensIsOverTheLimit() throws {

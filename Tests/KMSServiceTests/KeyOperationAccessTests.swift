@@ -51,7 +51,7 @@ import Testing
             #expect(metadata.keyID == keyID)
             #expect(metadata.keyState == .enabled)
             #expect(metadata.description == "admin's")
-            #expect(try await fixture.service.listResourceTags(keyID: keyID.description, context: admin) == ["team": "billing"])
+            #expect(try await fixture.service.listResourceTags(keyID: keyID.description, context: admin).tags == ["team": "billing"])
             #expect(try await fixture.service.describeKey(keyID: "alias/alices", context: alice).keyID.description == aliceKey)
             #expect(await errorCode { try await fixture.service.describeKey(keyID: "alias/new", context: admin) } == .keyNotFound)
         }

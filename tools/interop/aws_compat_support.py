@@ -36,9 +36,11 @@ class AWSKmsd(Kmsd):
     def endpoint_url(self):
         return f"https://127.0.0.1:{self.aws_port}"
 
-    def kms(self, leaf, retries=1):
+    def kms(self, leaf, retries=0):
         """A boto3 KMS client of this endpoint that presents `leaf`'s certificate. AWS
-        credentials are required by botocore to sign, and are not used by the server."""
+        credentials are required by botocore to sign, and are not used by the server.
+        `retries` is botocore's count of retries after the first attempt (0: none, so a
+        throttled call is not sent again)."""
         return boto3.client(
             "kms",
             region_name=REGION,

@@ -50,18 +50,16 @@ struct AWSCompatEndpoint: Sendable {
 
     /// Answers `request`.
     func respond(to request: Request) async -> Response {
-        guard request.head.method == .POST, request.head.uri == "/" else {
-            return Self.error(.init(status: .notFound, type: "UnknownOperationException"), "this endpoint answers POST / only", requestID: nil)
-        }
         let target = request.head.headers["x-amz-target"].first ?? ""
-        guard target.hasPrefix(Self.targetPrefix), let operation = Self.operations[String(target.dropFirst(Self.targetPrefix.count))] else {
-            logger.info("refused an AWS request for an operation this server does not have", metadata: ["target": "\(target.prefix(128))"])
-            return Self.error(.client("UnsupportedOperationException"), "\(target.prefix(128)) is not an operation this server supports (docs/AWS_COMPAT.md)", requestID: nil)
+        guard request.head.method == .POST, request.head.uri == "/",
+              target.hasPrefix(Self.targetPrefix), let operation = Self.operations[String(target.dropFirst(Self.targetPrefix.count))] else {
+            return refuseUnrouted(request, target: target)
         }
         let call = AWSCall(client: client, metadata: metadata(of: request), names: names)
         let body: Result<AWSRequestReader, KMSError>
         do throws(KMSError) {
-            guard request.head.headers["content-type"].first?.lowercased() == Self.contentType else {
+            let mediaType = request.head.headers["content-type"].first?.split(separator: ";").first?.trimmingCharacters(in: .whitespaces)
+            guard mediaType?.lowercased() == Self.contentType else {
                 throw KMSError(.validation, "Content-Type must be \(Self.contentType)")
             }
             guard let bytes = request.body else {
@@ -74,6 +72,24 @@ struct AWSCompatEndpoint: Sendable {
             body = .failure(error)
         }
         return respond(operation, to: await operation.perform(body, call))
+    }
+
+    /// The answer to a request that names no operation of this server: not an RPC, so not
+    /// audited; its request id is in the server log line, for the caller to quote.
+    private func refuseUnrouted(_ request: Request, target: String) -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        let exception: AWSErrorMapping.Exception
+        let message: String
+        if request.head.method != .POST || request.head.uri != "/" {
+            (exception, message) = (.init(status: .notFound, type: "UnknownOperationException"), "this endpoint answers POST / only")
+        } else {
+            (exception, message) = (.client("UnsupportedOperationException"), "\(target.prefix(128)) is not an operation this server supports (docs/AWS_COMPAT.md)")
+        }
+        logger.info("refused an AWS request that names no operation of this server", metadata: [
+            "request_id": "\(requestID)", "method": "\(request.head.method)", "uri": "\(request.head.uri.prefix(128))",
+            "target": "\(target.prefix(128))", "peer": "\(request.remotePeer)",
+        ])
+        return Self.error(exception, message, requestID: requestID)
     }
 
     /// The metadata of the in-process call: the connection (for the caller) and what a

@@ -41,21 +41,24 @@ extension AWSOperation {
             request.keyID = try reader.requiredKeyReference("KeyId")
             request.tags = try AWSTags.read(&reader)
             return request
-        } response: { (_: Kms_V1_TagResourceResponse, _, _) in [:] },
+        } response: { (_: Kms_V1_TagResourceResponse, _, _) in
+            [:]
+        } exceptionName: { reason, request in
+            AWSTags.exceptionName(reason: reason, tagKeys: request.tags.keys)
+        },
         .rpc("UntagResource", Methods.UntagResource.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_UntagResourceRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
             request.tagKeys = try reader.stringList("TagKeys")
             return request
         } response: { (_: Kms_V1_UntagResourceResponse, _, _) in [:] },
-        // A key has at most 50 tags, all in one page: `Limit` and `Marker` are not read
-        // (and so refused), and `Truncated` is always false.
         .rpc("ListResourceTags", Methods.ListResourceTags.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_ListResourceTagsRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
+            (request.pageSize, request.pageToken) = try AWSPaging.read(&reader)
             return request
         } response: { (response: Kms_V1_ListResourceTagsResponse, _, _) in
-            ["Tags": .array(AWSTags.json(response.tags)), "Truncated": .bool(false)]
+            AWSPaging.fields(nextPageToken: response.nextPageToken).merging(["Tags": .array(AWSTags.json(response.tags))]) { $1 }
         },
     ]
 }

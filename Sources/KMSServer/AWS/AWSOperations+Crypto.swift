@@ -9,7 +9,7 @@ extension AWSOperation {
         .rpc("Encrypt", Methods.Encrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_EncryptRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.plaintext = try reader.requiredBlob("Plaintext")
+            request.plaintext = try reader.requiredBlob("Plaintext", maxBytes: Limits.maxPlaintextBytes)
             request.encryptionContext = try reader.stringMap("EncryptionContext")
             request.encryptionAlgorithm = try reader.enumeration("EncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
             try reader.grantTokens()
@@ -21,7 +21,7 @@ extension AWSOperation {
         },
         .rpc("Decrypt", Methods.Decrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_DecryptRequest()
-            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob")
+            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob", maxBytes: Limits.maxCiphertextBytes)
             request.encryptionContext = try reader.stringMap("EncryptionContext")
             request.keyID = try reader.keyReference("KeyId") ?? ""
             request.encryptionAlgorithm = try reader.enumeration("EncryptionAlgorithm", .encryptionAlgorithms) ?? .unspecified
@@ -34,7 +34,7 @@ extension AWSOperation {
         },
         .rpc("ReEncrypt", Methods.ReEncrypt.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_ReEncryptRequest()
-            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob")
+            request.ciphertextBlob = try reader.requiredBlob("CiphertextBlob", maxBytes: Limits.maxCiphertextBytes)
             request.sourceEncryptionContext = try reader.stringMap("SourceEncryptionContext")
             request.sourceKeyID = try reader.keyReference("SourceKeyId") ?? ""
             request.destinationKeyID = try reader.requiredKeyReference("DestinationKeyId")

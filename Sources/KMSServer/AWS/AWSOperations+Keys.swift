@@ -9,7 +9,7 @@ extension AWSOperation {
         .rpc("CreateKey", Methods.CreateKey.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_CreateKeyRequest()
             request.policy = try reader.string("Policy") ?? ""
-            request.description_p = try reader.string("Description") ?? ""
+            request.description_p = try reader.string("Description", maxCharacters: Limits.maxDescriptionCharacters) ?? ""
             request.keyUsage = try reader.enumeration("KeyUsage", .keyUsages) ?? .unspecified
             let spec = try reader.enumeration("KeySpec", .keySpecs)
             let legacySpec = try reader.enumeration("CustomerMasterKeySpec", .keySpecs)
@@ -24,6 +24,8 @@ extension AWSOperation {
             return request
         } response: { (response: Kms_V1_CreateKeyResponse, _, names) in
             ["KeyMetadata": names.keyMetadata(response.keyMetadata)]
+        } exceptionName: { reason, request in
+            AWSTags.exceptionName(reason: reason, tagKeys: request.tags.keys)
         },
         .rpc("DescribeKey", Methods.DescribeKey.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_DescribeKeyRequest()
@@ -55,7 +57,10 @@ extension AWSOperation {
         .rpc("UpdateKeyDescription", Methods.UpdateKeyDescription.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_UpdateKeyDescriptionRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.description_p = try reader.requiredString("Description")
+            guard let description = try reader.string("Description", maxCharacters: Limits.maxDescriptionCharacters) else {
+                throw KMSError(.validation, "Description is required")
+            }
+            request.description_p = description
             return request
         } response: { (_: Kms_V1_UpdateKeyDescriptionResponse, _, _) in [:] },
         .rpc("ScheduleKeyDeletion", Methods.ScheduleKeyDeletion.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in

@@ -24,13 +24,13 @@ extension AWSOperation {
             try reader.onlyDefault("PolicyName", .string(policyName))
             return request
         } response: { (_: Kms_V1_PutKeyPolicyResponse, _, _) in [:] },
-        // One policy: `Limit` and `Marker` are not read (and so refused).
         .rpc("ListKeyPolicies", Methods.ListKeyPolicies.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_ListKeyPoliciesRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
+            (request.pageSize, request.pageToken) = try AWSPaging.read(&reader)
             return request
         } response: { (response: Kms_V1_ListKeyPoliciesResponse, _, _) in
-            ["PolicyNames": .strings(response.policyNames), "Truncated": .bool(false)]
+            AWSPaging.fields(nextPageToken: response.nextPageToken).merging(["PolicyNames": .strings(response.policyNames)]) { $1 }
         },
     ]
 }

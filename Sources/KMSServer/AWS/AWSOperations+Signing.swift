@@ -9,7 +9,7 @@ extension AWSOperation {
         .rpc("Sign", Methods.Sign.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_SignRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.message = try reader.requiredBlob("Message")
+            request.message = try reader.requiredBlob("Message", maxBytes: Limits.maxMessageBytes)
             request.messageType = try reader.enumeration("MessageType", .messageTypes) ?? .unspecified
             request.signingAlgorithm = try reader.enumeration("SigningAlgorithm", .signingAlgorithms) ?? .unspecified
             try reader.grantTokens()
@@ -22,9 +22,9 @@ extension AWSOperation {
         .rpc("Verify", Methods.Verify.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_VerifyRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.message = try reader.requiredBlob("Message")
+            request.message = try reader.requiredBlob("Message", maxBytes: Limits.maxMessageBytes)
             request.messageType = try reader.enumeration("MessageType", .messageTypes) ?? .unspecified
-            request.signature = try reader.requiredBlob("Signature")
+            request.signature = try reader.requiredBlob("Signature", maxBytes: Limits.maxSignatureBytes)
             request.signingAlgorithm = try reader.enumeration("SigningAlgorithm", .signingAlgorithms) ?? .unspecified
             try reader.grantTokens()
             return request
@@ -55,7 +55,7 @@ extension AWSOperation {
         .rpc("GenerateMac", Methods.GenerateMac.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_GenerateMacRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.message = try reader.requiredBlob("Message")
+            request.message = try reader.requiredBlob("Message", maxBytes: Limits.maxMessageBytes)
             request.macAlgorithm = try reader.enumeration("MacAlgorithm", .macAlgorithms) ?? .unspecified
             try reader.grantTokens()
             return request
@@ -67,8 +67,8 @@ extension AWSOperation {
         .rpc("VerifyMac", Methods.VerifyMac.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_VerifyMacRequest()
             request.keyID = try reader.requiredKeyReference("KeyId")
-            request.message = try reader.requiredBlob("Message")
-            request.mac = try reader.requiredBlob("Mac")
+            request.message = try reader.requiredBlob("Message", maxBytes: Limits.maxMessageBytes)
+            request.mac = try reader.requiredBlob("Mac", maxBytes: Limits.maxSignatureBytes)
             request.macAlgorithm = try reader.enumeration("MacAlgorithm", .macAlgorithms) ?? .unspecified
             try reader.grantTokens()
             return request
@@ -79,6 +79,15 @@ extension AWSOperation {
             var fields: [String: AWSJSON] = ["MacValid": .bool(true), "KeyId": .string(names.keyARN(response.keyID))]
             fields["MacAlgorithm"] = AWSNames.macAlgorithms.name(of: response.macAlgorithm).map(AWSJSON.string)
             return fields
+        } exceptionName: { reason, request in
+            // The service refuses a MAC of another length than the algorithm's tag; AWS
+            // takes any length and answers that such a MAC does not verify.
+            guard reason == KMSError.Code.validation.reason, let length = macLengths[request.macAlgorithm],
+                  request.mac.count != length else { return nil }
+            return "KMSInvalidMacException"
         },
     ]
+
+    /// The tag length of each MAC algorithm, in bytes.
+    private static let macLengths: [Kms_V1_MacAlgorithm: Int] = [.hmacSha256: 32, .hmacSha384: 48, .hmacSha512: 64]
 }

@@ -58,17 +58,33 @@ struct AWSRequestReader {
         return text
     }
 
-    /// A blob field: base64 text.
-    mutating func blob(_ name: String) throws(KMSError) -> Data? {
+    /// A blob field: base64 text of at most `maxBytes` bytes. AWS checks a field's length
+    /// constraint in its front door and answers ValidationException, so the endpoint does
+    /// the same with the service's own limits (behind it, the service would answer
+    /// `LIMIT_EXCEEDED`, AWS's name for an exceeded quota).
+    mutating func blob(_ name: String, maxBytes: Int) throws(KMSError) -> Data? {
         guard let text = try string(name) else { return nil }
         guard let bytes = Data(base64Encoded: text) else { throw KMSError(.validation, "\(name) is not valid base64") }
+        guard bytes.count <= maxBytes else {
+            throw KMSError(.validation, "\(name) is \(bytes.count) bytes; it must have at most \(maxBytes)")
+        }
         return bytes
     }
 
     /// A blob field that must be present.
-    mutating func requiredBlob(_ name: String) throws(KMSError) -> Data {
-        guard let bytes = try blob(name) else { throw KMSError(.validation, "\(name) is required") }
+    mutating func requiredBlob(_ name: String, maxBytes: Int) throws(KMSError) -> Data {
+        guard let bytes = try blob(name, maxBytes: maxBytes) else { throw KMSError(.validation, "\(name) is required") }
         return bytes
+    }
+
+    /// A text field of at most `maxCharacters` characters (AWS's length constraint, as for
+    /// blobs).
+    mutating func string(_ name: String, maxCharacters: Int) throws(KMSError) -> String? {
+        guard let text = try string(name) else { return nil }
+        guard text.count <= maxCharacters else {
+            throw KMSError(.validation, "\(name) has \(text.count) characters; it must have at most \(maxCharacters)")
+        }
+        return text
     }
 
     /// A whole-number field within `Int32`'s range (the service checks the field's own range).

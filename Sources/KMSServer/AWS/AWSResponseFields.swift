@@ -1,6 +1,7 @@
 import Foundation
 import KMSCore
 import KMSProto
+import KMSService
 import SwiftProtobuf
 
 /// The parts of AWS responses that several operations share: key metadata, pages, tags.
@@ -73,6 +74,14 @@ enum AWSTags {
             }
         }
         return tags
+    }
+
+    /// AWS's name for a refused tag: `TagException` when a tag key is reserved (the service
+    /// refuses it with `VALIDATION`).
+    static func exceptionName(reason: String?, tagKeys: some Sequence<String>) -> String? {
+        guard reason == KMSError.Code.validation.reason,
+              tagKeys.contains(where: { $0.hasPrefix(KeyManagementService.reservedTagKeyPrefix) }) else { return nil }
+        return "TagException"
     }
 
     /// The tags as AWS lists them, sorted by key.
