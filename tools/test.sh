@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: every Swift test (unit, service and end-to-end over mutual TLS),
 # then the Python interop tests, which drive the built kmsd and kmsctl binaries, the benchmark
-# smoke runs and the fuzz smoke run (tools/fuzz.sh --smoke).
+# smoke runs, the soak smoke run (tools/soak.sh --smoke) and the fuzz smoke run (tools/fuzz.sh --smoke).
 # Installs its Python packages itself (PyPI). Builds the debug configuration once.
 # The Swift tests run against a real PostgreSQL: a throwaway cluster started here by
 # tools/postgres-test-cluster.sh (which installs PostgreSQL from Debian's packages when it
@@ -35,6 +35,10 @@ KMS_BIN_DIR="$bin" python3 -m pytest -q tools/interop
 # Smoke run of kms-bench against a real kmsd: 2 s of each operation; fails only when an
 # operation had no successful call or any error (timings are not checked).
 tools/bench.sh --smoke
+
+# Soak smoke (docs/TESTING.md, "Soak"): 2 minutes of every RPC with kill -9 and restarts, then
+# every acknowledged ciphertext decrypts, the audit chain verifies and holds every answered call.
+KMS_BIN_DIR="$bin" tools/soak.sh --smoke
 
 # Fuzz smoke (docs/TESTING.md): builds the libFuzzer targets in their own scratch path
 # (.build-fuzz: a second build, with -sanitize=fuzzer,address) and runs each for 2000 inputs

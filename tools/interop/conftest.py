@@ -21,31 +21,49 @@ def _free_port():
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def stubs(tmp_path_factory):
-    """Generates the kms.v1 Python modules from proto/ and imports them. The standard
-    health service comes from grpcio-health-checking, as any client would use it."""
+def generate_stubs(directory):
+    """Generates the kms.v1 Python modules from proto/ into `directory` and imports them. The
+    standard health service comes from grpcio-health-checking, as any client would use it."""
     from grpc_tools import protoc
     import importlib.resources
 
-    out = tmp_path_factory.mktemp("gen")
     well_known = str(importlib.resources.files("grpc_tools") / "_proto")
     args = [
         "protoc",
         f"-I{REPO / 'proto'}",
         f"-I{well_known}",
-        f"--python_out={out}",
-        f"--grpc_python_out={out}",
+        f"--python_out={directory}",
+        f"--grpc_python_out={directory}",
         "kms/v1/kms.proto",
     ]
     assert protoc.main(args) == 0, "protoc failed"
-    sys.path.insert(0, str(out))
+    sys.path.insert(0, str(directory))
     return {
         "kms": importlib.import_module("kms.v1.kms_pb2"),
         "kms_grpc": importlib.import_module("kms.v1.kms_pb2_grpc"),
         "health": importlib.import_module("grpc_health.v1.health_pb2"),
         "health_grpc": importlib.import_module("grpc_health.v1.health_pb2_grpc"),
     }
+
+
+@pytest.fixture(scope="session")
+def stubs(tmp_path_factory):
+    """The kms.v1 Python modules, generated at test time."""
+    return generate_stubs(tmp_path_factory.mktemp("gen"))
+
+
+def mint_dev_client_credentials(certs, directory, name, spiffe_id):
+    """A client certificate for `spiffe_id` from the CA `kmsd dev` made in `certs` (with the
+    openssl CLI), written into `directory`: the credentials of a second principal."""
+    key, csr, cert, ext = (directory / f"{name}{suffix}" for suffix in ("-key.pem", ".csr", ".pem", ".ext"))
+    ext.write_text(f"subjectAltName=URI:{spiffe_id}\nextendedKeyUsage=clientAuth\n")
+    run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
+    run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(key))
+    run("req", "-new", "-key", str(key), "-subj", f"/CN={name}", "-out", str(csr))
+    run("x509", "-req", "-in", str(csr), "-CA", str(certs / "ca.pem"), "-CAkey", str(certs / "ca-key.pem"),
+        "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(cert))
+    return grpc.ssl_channel_credentials(
+        root_certificates=(certs / "ca.pem").read_bytes(), private_key=key.read_bytes(), certificate_chain=cert.read_bytes())
 
 
 class DevServer:

@@ -16,7 +16,7 @@ import uuid
 import grpc
 import pytest
 
-from conftest import BIN_DIR, REPO, _free_port
+from conftest import BIN_DIR, REPO, _free_port, mint_dev_client_credentials
 from test_python_client import _error_reason
 
 POSTGRES_URL = os.environ.get("KMS_TEST_POSTGRES_URL")
@@ -125,18 +125,8 @@ class Cluster:
         return channel, self.stubs["kms_grpc"].KeyManagementServiceStub(channel)
 
     def mint_client(self, name, spiffe_id):
-        """A client certificate from the dev CA (with the openssl CLI): the credentials of a
-        second principal."""
-        certs = self.directory / "dev" / "certs"
-        key, csr, cert, ext = (self.directory / f"{name}{suffix}" for suffix in ("-key.pem", ".csr", ".pem", ".ext"))
-        ext.write_text(f"subjectAltName=URI:{spiffe_id}\nextendedKeyUsage=clientAuth\n")
-        run = lambda *args: subprocess.run(["openssl", *args], check=True, capture_output=True)
-        run("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", str(key))
-        run("req", "-new", "-key", str(key), "-subj", f"/CN={name}", "-out", str(csr))
-        run("x509", "-req", "-in", str(csr), "-CA", str(certs / "ca.pem"), "-CAkey", str(certs / "ca-key.pem"),
-            "-CAcreateserial", "-days", "1", "-extfile", str(ext), "-out", str(cert))
-        return grpc.ssl_channel_credentials(
-            root_certificates=(certs / "ca.pem").read_bytes(), private_key=key.read_bytes(), certificate_chain=cert.read_bytes())
+        """A client certificate from the dev CA: the credentials of a second principal."""
+        return mint_dev_client_credentials(self.directory / "dev" / "certs", self.directory, name, spiffe_id)
 
     def wait_serving(self, node, seconds=60):
         deadline = time.monotonic() + seconds
