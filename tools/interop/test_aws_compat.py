@@ -25,6 +25,7 @@ import json
 import os
 import pathlib
 import socket
+import sqlite3
 import ssl
 import uuid
 from typing import Callable, Optional
@@ -1038,10 +1039,32 @@ def test_dependency_timeout_exception_when_the_audit_log_cannot_be_written(tmp_p
         cluster.stop()
 
 
-@pytest.mark.skip(reason="KMSInternalException answers an INTERNAL failure of the server (or an in-process transport error); "
-                         "no request from outside provokes one")
-def test_kms_internal_exception():
-    """Placeholder row of the exception table: see the skip reason."""
+def test_kms_internal_exception_when_a_stored_policy_is_unreadable(tmp_path, stubs):
+    """A failure inside the server is KMSInternalException with HTTP 500, recorded as INTERNAL,
+    with nothing of the cause in the message. Provoked by corrupting a key's stored policy in
+    the SQLite file while kmsd is stopped (no request from outside can)."""
+    cluster = AWSCluster(tmp_path, stubs)
+    try:
+        kms = cluster.kmsd.kms(cluster.admin, retries=0)
+        key_id = new_key(kms)["KeyId"]
+        cluster.kmsd.stop()
+        database = sqlite3.connect(pathlib.Path(cluster.kmsd.config["data_dir"]) / "kms.sqlite")
+        with database:
+            assert database.execute("UPDATE keys SET policy = '{\"Statement\": ' WHERE key_id = ?", (key_id,)).rowcount == 1
+        database.close()
+        # Start again on a fresh log: the ports are read from it.
+        cluster.kmsd.log_path.rename(cluster.kmsd.log_path.with_name("kmsd-first.log"))
+        cluster.kmsd.port = None
+        cluster.kmsd.start(cluster.admin.credentials())
+        kms = cluster.kmsd.kms(cluster.admin, retries=0)
+        error = aws_error(lambda: kms.describe_key(KeyId=key_id))
+        assert error.response["Error"]["Code"] == "KMSInternalException", error.response["Error"]
+        assert error.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+        assert "Statement" not in error.response["Error"]["Message"]
+        record = recorded(cluster.kmsd, error.response["ResponseMetadata"]["RequestId"])
+        assert (record["action"], record["outcome"], record.get("reason")) == ("kms:DescribeKey", "failed", "INTERNAL")
+    finally:
+        cluster.stop()
 
 
 # --- Raw HTTP --------------------------------------------------------------------------------
