@@ -54,13 +54,7 @@ extension AWSOperation {
             return fields
         },
         .rpc("GenerateDataKey", Methods.GenerateDataKey.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
-            var request = Kms_V1_GenerateDataKeyRequest()
-            request.keyID = try reader.requiredKeyReference("KeyId")
-            request.keySpec = try reader.enumeration("KeySpec", .dataKeySpecs) ?? .unspecified
-            request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
-            request.encryptionContext = try reader.stringMap("EncryptionContext")
-            try reader.grantTokens()
-            return request
+            try dataKeyRequest(&reader)
         } response: { (response: Kms_V1_GenerateDataKeyResponse, _, names) in
             [
                 "Plaintext": .blob(response.plaintext),
@@ -69,48 +63,36 @@ extension AWSOperation {
             ]
         },
         .rpc("GenerateDataKeyWithoutPlaintext", Methods.GenerateDataKeyWithoutPlaintext.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
-            var request = Kms_V1_GenerateDataKeyWithoutPlaintextRequest()
-            request.keyID = try reader.requiredKeyReference("KeyId")
-            request.keySpec = try reader.enumeration("KeySpec", .dataKeySpecs) ?? .unspecified
-            request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
-            request.encryptionContext = try reader.stringMap("EncryptionContext")
-            try reader.grantTokens()
-            return request
+            let fields = try dataKeyRequest(&reader)
+            return Kms_V1_GenerateDataKeyWithoutPlaintextRequest.with {
+                $0.keyID = fields.keyID
+                $0.keySpec = fields.keySpec
+                $0.numberOfBytes = fields.numberOfBytes
+                $0.encryptionContext = fields.encryptionContext
+            }
         } response: { (response: Kms_V1_GenerateDataKeyWithoutPlaintextResponse, _, names) in
             ["CiphertextBlob": .blob(response.ciphertextBlob), "KeyId": .string(names.keyARN(response.keyID))]
         },
         .rpc("GenerateDataKeyPair", Methods.GenerateDataKeyPair.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
-            var request = Kms_V1_GenerateDataKeyPairRequest()
-            request.keyID = try reader.requiredKeyReference("KeyId")
-            request.keyPairSpec = try reader.enumeration("KeyPairSpec", .dataKeyPairSpecs) ?? .unspecified
-            request.encryptionContext = try reader.stringMap("EncryptionContext")
-            try reader.grantTokens()
-            return request
+            try dataKeyPairRequest(&reader)
         } response: { (response: Kms_V1_GenerateDataKeyPairResponse, _, names) in
-            var fields: [String: AWSJSON] = [
-                "PrivateKeyPlaintext": .blob(response.privateKeyPlaintext),
-                "PrivateKeyCiphertextBlob": .blob(response.privateKeyCiphertextBlob),
-                "PublicKey": .blob(response.publicKey),
-                "KeyId": .string(names.keyARN(response.keyID)),
-            ]
-            fields["KeyPairSpec"] = AWSNames.dataKeyPairSpecs.name(of: response.keyPairSpec).map(AWSJSON.string)
+            var fields = dataKeyPairFields(
+                ciphertext: response.privateKeyCiphertextBlob, publicKey: response.publicKey, keyID: response.keyID, spec: response.keyPairSpec, names
+            )
+            fields["PrivateKeyPlaintext"] = .blob(response.privateKeyPlaintext)
             return fields
         },
         .rpc("GenerateDataKeyPairWithoutPlaintext", Methods.GenerateDataKeyPairWithoutPlaintext.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
-            var request = Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest()
-            request.keyID = try reader.requiredKeyReference("KeyId")
-            request.keyPairSpec = try reader.enumeration("KeyPairSpec", .dataKeyPairSpecs) ?? .unspecified
-            request.encryptionContext = try reader.stringMap("EncryptionContext")
-            try reader.grantTokens()
-            return request
+            let fields = try dataKeyPairRequest(&reader)
+            return Kms_V1_GenerateDataKeyPairWithoutPlaintextRequest.with {
+                $0.keyID = fields.keyID
+                $0.keyPairSpec = fields.keyPairSpec
+                $0.encryptionContext = fields.encryptionContext
+            }
         } response: { (response: Kms_V1_GenerateDataKeyPairWithoutPlaintextResponse, _, names) in
-            var fields: [String: AWSJSON] = [
-                "PrivateKeyCiphertextBlob": .blob(response.privateKeyCiphertextBlob),
-                "PublicKey": .blob(response.publicKey),
-                "KeyId": .string(names.keyARN(response.keyID)),
-            ]
-            fields["KeyPairSpec"] = AWSNames.dataKeyPairSpecs.name(of: response.keyPairSpec).map(AWSJSON.string)
-            return fields
+            dataKeyPairFields(
+                ciphertext: response.privateKeyCiphertextBlob, publicKey: response.publicKey, keyID: response.keyID, spec: response.keyPairSpec, names
+            )
         },
         .rpc("GenerateRandom", Methods.GenerateRandom.descriptor) { (reader: inout AWSRequestReader) throws(KMSError) in
             var request = Kms_V1_GenerateRandomRequest()
@@ -120,4 +102,36 @@ extension AWSOperation {
             ["Plaintext": .blob(response.plaintext)]
         },
     ]
+
+    /// Reads the fields GenerateDataKey and GenerateDataKeyWithoutPlaintext share.
+    private static func dataKeyRequest(_ reader: inout AWSRequestReader) throws(KMSError) -> Kms_V1_GenerateDataKeyRequest {
+        var request = Kms_V1_GenerateDataKeyRequest()
+        request.keyID = try reader.requiredKeyReference("KeyId")
+        request.keySpec = try reader.enumeration("KeySpec", .dataKeySpecs) ?? .unspecified
+        request.numberOfBytes = try reader.integer("NumberOfBytes") ?? 0
+        request.encryptionContext = try reader.stringMap("EncryptionContext")
+        try reader.grantTokens()
+        return request
+    }
+
+    /// Reads the fields GenerateDataKeyPair and GenerateDataKeyPairWithoutPlaintext share.
+    private static func dataKeyPairRequest(_ reader: inout AWSRequestReader) throws(KMSError) -> Kms_V1_GenerateDataKeyPairRequest {
+        var request = Kms_V1_GenerateDataKeyPairRequest()
+        request.keyID = try reader.requiredKeyReference("KeyId")
+        request.keyPairSpec = try reader.enumeration("KeyPairSpec", .dataKeyPairSpecs) ?? .unspecified
+        request.encryptionContext = try reader.stringMap("EncryptionContext")
+        try reader.grantTokens()
+        return request
+    }
+
+    /// The response fields both data key pair operations answer.
+    private static func dataKeyPairFields(
+        ciphertext: Data, publicKey: Data, keyID: String, spec: Kms_V1_DataKeyPairSpec, _ names: AWSResourceNames
+    ) -> [String: AWSJSON] {
+        var fields: [String: AWSJSON] = [
+            "PrivateKeyCiphertextBlob": .blob(ciphertext), "PublicKey": .blob(publicKey), "KeyId": .string(names.keyARN(keyID)),
+        ]
+        fields["KeyPairSpec"] = AWSNames.dataKeyPairSpecs.name(of: spec).map(AWSJSON.string)
+        return fields
+    }
 }
