@@ -24,6 +24,9 @@ struct AWSCompatListener: Service {
     let bound: EventLoopPromise<SocketAddress>
     let logger: Logger
 
+    /// The most of a refused body read and thrown away before its connection is closed.
+    static let maxDrainedBytes = 1024 * 1024
+
     func run() async throws {
         let connections = OpenConnections()
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
@@ -74,28 +77,43 @@ struct AWSCompatListener: Service {
             try await connection.executeThenClose { inbound, outbound in
                 var head: HTTPRequestHead?
                 var body = Data()
-                var tooLarge = false
+                // After a body over the limit was answered: the bytes of it still read and thrown
+                // away, so that the client reads the answer before the connection closes.
+                var drained: Int?
+                /// Answers the request of `head`; whether the connection stays open.
+                func answer(_ head: HTTPRequestHead, body: Data?) async throws -> Bool {
+                    let response = await endpoint.respond(to: .init(head: head, body: body, remotePeer: peers.remote, localPeer: peers.local))
+                    // A body over the limit is not read: the connection closes after it.
+                    let keepAlive = body != nil && head.isKeepAlive && !connections.isClosing
+                    try await write(response, version: head.version, keepAlive: keepAlive, to: outbound)
+                    return keepAlive && connections.markIdle(id)
+                }
                 for try await part in inbound {
                     switch part {
                     case .head(let requestHead):
                         connections.markBusy(id)
-                        (head, body, tooLarge) = (requestHead, Data(), false)
+                        (head, body) = (requestHead, Data())
+                        let declared = requestHead.headers["content-length"].first.flatMap { Int($0) } ?? 0
+                        if declared > AWSCompatEndpoint.maxBodyBytes {
+                            _ = try await answer(requestHead, body: nil)
+                            drained = 0
+                        }
                     case .body(let chunk):
-                        if body.count + chunk.readableBytes > AWSCompatEndpoint.maxBodyBytes {
-                            tooLarge = true
-                            body = Data()
-                        } else if !tooLarge {
+                        if let bytes = drained {
+                            drained = bytes + chunk.readableBytes
+                            if bytes + chunk.readableBytes > Self.maxDrainedBytes { return }
+                        } else if let requestHead = head {
+                            guard body.count + chunk.readableBytes <= AWSCompatEndpoint.maxBodyBytes else {
+                                _ = try await answer(requestHead, body: nil)
+                                drained = 0
+                                continue
+                            }
                             body.append(contentsOf: chunk.readableBytesView)
                         }
                     case .end:
-                        guard let requestHead = head else { continue }
-                        let response = await endpoint.respond(to: .init(
-                            head: requestHead, body: tooLarge ? nil : body, remotePeer: peers.remote, localPeer: peers.local
-                        ))
-                        let keepAlive = requestHead.isKeepAlive && !connections.isClosing
-                        try await write(response, version: requestHead.version, keepAlive: keepAlive, to: outbound)
+                        guard drained == nil, let requestHead = head else { return }
                         head = nil
-                        guard keepAlive, connections.markIdle(id) else { return }
+                        guard try await answer(requestHead, body: body) else { return }
                     }
                 }
             }
