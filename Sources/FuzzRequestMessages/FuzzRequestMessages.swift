@@ -193,6 +193,7 @@ public func fuzzRequestMessages(_ data: UnsafeRawPointer, _ size: Int) -> CInt {
     _ = decode(Kms_V1_GenerateRandomRequest.self, bytes, limit: singleLimit)
     _ = decode(Kms_V1_GetKeyPolicyRequest.self, bytes, limit: singleLimit)
     _ = decode(Kms_V1_PutKeyPolicyRequest.self, bytes, limit: singleLimit)
+    _ = decode(Kms_V1_ListKeyPoliciesRequest.self, bytes, limit: singleLimit)
     _ = decode(Kms_V1_GetCallerIdentityRequest.self, bytes, limit: singleLimit)
     _ = decode(Kms_V1_EnableKeyRequest.self, bytes, limit: singleLimit)
     _ = decode(Kms_V1_DisableKeyRequest.self, bytes, limit: singleLimit)
