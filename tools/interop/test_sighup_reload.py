@@ -128,7 +128,9 @@ def test_sighup_with_unusable_files_keeps_the_certificate_in_force(hup_server, p
     elif breakage == "key of another certificate":
         files.key_path.write_bytes(other.key_path.read_bytes())
     elif breakage == "garbage key":
-        files.key_path.write_text("-----BEGIN PRIVATE KEY-----\nZ2FyYmFnZQ==\n-----END PRIVATE KEY-----\n")
+        # A real key's PEM frame around bytes that are no key.
+        frame = other.key_path.read_text().strip().splitlines()
+        files.key_path.write_text("\n".join([frame[0], "Z2FyYmFnZQ==", frame[-1]]) + "\n")
     else:
         files.key_path.unlink()
     offset = len(server.log())
