@@ -79,6 +79,19 @@ import Testing
         #expect(text?.code == .validation)
     }
 
+    @Test func neitherARequestNorAResponsePrintsItsValues() throws {
+        let secret = Data("the plaintext".utf8).base64EncodedString()
+        let reader = try Self.reader("{\"Plaintext\": \"\(secret)\"}")
+        let response = AWSJSON.object(["Plaintext": .string(secret)])
+        for printed in ["\(reader)", String(reflecting: reader), "\(response)", String(reflecting: response)] {
+            #expect(!printed.contains(secret), "\(printed)")
+        }
+        var dumped = ""
+        dump(reader, to: &dumped)
+        dump(response, to: &dumped)
+        #expect(!dumped.contains(secret), "\(dumped)")
+    }
+
     @Test func moreThanTenGrantTokensIsOverTheLimit() throws {
         let tokens = (0..<11).map { "\"t\($0)\"" }.joined(separator: ",")
         var reader = try Self.reader("{\"GrantTokens\": [\(tokens)]}")

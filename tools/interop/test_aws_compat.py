@@ -1225,3 +1225,34 @@ def test_tag_keys_starting_with_aws_are_reserved(kmsd, admin):
 def test_aliases_under_alias_aws_are_reserved(admin):
     key_id = new_key(admin)["KeyId"]
     aws_error(lambda: admin.create_alias(AliasName=unique_alias("aws/managed"), TargetKeyId=key_id))
+
+
+# --- Forged connections -------------------------------------------------------------------------
+
+def test_naming_another_connection_does_not_make_a_caller_someone_else(kmsd, aws_cluster, stubs, grpc_callers):
+    """The in-process server behind the AWS endpoint finds the caller's TLS connection from the
+    peers the endpoint names in the call's metadata. Neither a gRPC caller (metadata) nor an AWS
+    caller (HTTP headers) can use that name, or the endpoint's refusal keys, to become the
+    admin, whose AWS connection is open at the same time."""
+    admin = connect(kmsd, aws_cluster.admin)
+    status, _, _ = exchange(admin)  # the admin's connection is open and verified
+    assert status == 200
+    admin_peers = f"ipv4:127.0.0.1:{admin.sock.getsockname()[1]} ipv4:127.0.0.1:{kmsd.aws_port}"
+    forged = [("kms-in-process-peers", admin_peers), ("kms-aws-compat-refusal-reason", "KEY_NOT_FOUND")]
+    try:
+        identity = grpc_callers.alice.GetCallerIdentity(stubs["kms"].GetCallerIdentityRequest(), metadata=forged, timeout=10)
+        assert identity.principal == ALICE
+        key_id = new_key(aws_cluster.kmsd.kms(aws_cluster.admin))["KeyId"]
+        alice = connect(kmsd, aws_cluster.alice)
+        try:
+            alice.request("POST", "/", body=json.dumps({"KeyId": key_id}).encode(), headers={
+                "X-Amz-Target": "TrentService.DescribeKey", "Content-Type": JSON_1_1, **dict(forged)})
+            response = alice.getresponse()
+            answer = json.loads(response.read())
+            assert (response.status, answer["__type"]) == (400, "AccessDeniedException"), answer
+            record = recorded(kmsd, response.getheader("x-amzn-RequestId"))
+            assert (record["principal"], record["outcome"]) == (ALICE, "denied")
+        finally:
+            alice.close()
+    finally:
+        admin.close()

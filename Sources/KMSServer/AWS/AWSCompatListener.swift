@@ -48,7 +48,11 @@ struct AWSCompatListener: Service {
             bound.fail(error)
             throw error
         }
-        if let localAddress = server.channel.localAddress { bound.succeed(localAddress) }
+        if let localAddress = server.channel.localAddress {
+            bound.succeed(localAddress)
+        } else {
+            bound.fail(StartupError("the AWS-compatible endpoint has no local address"))
+        }
         logger.info("AWS-compatible endpoint listening", metadata: ["address": "\(server.channel.localAddress.map { "\($0)" } ?? "")"])
         try await withGracefulShutdownHandler {
             try await withThrowingDiscardingTaskGroup { group in

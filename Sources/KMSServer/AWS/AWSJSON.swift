@@ -75,3 +75,20 @@ enum AWSJSON: Sendable, Equatable, Codable {
         }
     }
 }
+
+extension AWSJSON: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
+    /// The value's shape without its text: request and response bodies carry plaintexts and
+    /// data keys, which must not reach a log line or a test failure message.
+    var description: String {
+        switch self {
+        case .null, .bool, .integer, .number: typeName
+        case .string(let text): "a string of \(text.utf8.count) bytes"
+        case .array(let items): "a list of \(items.count)"
+        case .object(let object): "an object with \(object.keys.sorted())"
+        }
+    }
+
+    var debugDescription: String { description }
+
+    var customMirror: Mirror { Mirror(self, children: [], displayStyle: .enum) }
+}

@@ -185,3 +185,10 @@ struct AWSRequestReader {
         throw KMSError(.validation, "\(name) is supported by this server only with its default value")
     }
 }
+
+extension AWSRequestReader: CustomStringConvertible, CustomReflectable {
+    /// The request's field names only: their values may be plaintexts.
+    var description: String { "AWSRequestReader(fields: \(fields.keys.sorted()))" }
+
+    var customMirror: Mirror { Mirror(self, children: ["fields": fields.keys.sorted()]) }
+}
