@@ -79,13 +79,17 @@ enum FuzzSeeds {
 
     // MARK: Targets
 
-    /// The test vector of docs/CIPHERTEXT.md, blobs sealed under its key, and near misses.
+    /// The test vectors of docs/CIPHERTEXT.md (formats 1 and 2), blobs sealed under their key,
+    /// and near misses.
     static func ciphertextBlobs() throws {
         let target = "ciphertext-blob"
         let vector = hex("011b4e28ba2fa141d2883f0016d3cca42700000102"
             + "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf" + "c0c1c2c3c4c5c6c7c8c9cacb"
             + "ea4d297823ed5c5f390177ab3fe6b4a8392034277404a84aa6cdd210cd841f" + "da91527640a336130d206b669ff3d34f")
         try write(target, "vector", vector)
+        try write(target, "vector-format-2", hex("021b4e28ba2fa141d2883f0016d3cca42700000102"
+            + "a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf" + "c0c1c2c3c4c5c6c7c8c9cacb"
+            + "5a2e87b9ca6b599339dcd1390937067a75e6c98cb89c0f38a1b4674c2361b3" + "c9425dda92f6913789f5a508a6b2f9bf"))
         let material = try KeyMaterial(bytes: Array(0...31))
         let keyID = KeyID(string: "1b4e28ba-2fa1-41d2-883f-0016d3cca427")!
         let context = try EncryptionContext(["tenant": "acme", "purpose": "test-vector"])
@@ -96,7 +100,8 @@ enum FuzzSeeds {
         try write(target, "other-key-version-1", EnvelopeCipher.seal(
             SecretBytes(copying: Array("x".utf8)), keyID: KeyID.random(), version: 1, material: material, context: .empty))
         try write(target, "header-only", vector.prefix(CiphertextBlob.keyHeaderByteCount))
-        try write(target, "format-2", [0x02] + vector.dropFirst())
+        try write(target, "format-1-body-labelled-2", [0x02] + vector.dropFirst())
+        try write(target, "format-3", [0x03] + vector.dropFirst())
     }
 
     /// The vector of docs/ENVELOPE_FILE.md and files written by `EnvelopeFile.encrypt` under its key.

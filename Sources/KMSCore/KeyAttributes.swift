@@ -2,7 +2,7 @@ import Foundation
 
 /// The kind of key material a key holds.
 public enum KeySpec: String, Sendable, CaseIterable, Codable {
-    /// A 256-bit AES-GCM key; each message is sealed under a key derived with HKDF.
+    /// A 256-bit AES-GCM key; each message is sealed under its own derived key (docs/CIPHERTEXT.md).
     case symmetricDefault = "SYMMETRIC_DEFAULT"
     /// ECDSA on NIST P-256 with SHA-256.
     case eccNistP256 = "ECC_NIST_P256"

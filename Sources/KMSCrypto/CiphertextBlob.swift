@@ -1,10 +1,11 @@
 import KMSCore
 
-/// The layout of a ciphertext blob, format 1 (see `docs/CIPHERTEXT.md`).
+/// The layout of a ciphertext blob, formats 1 and 2 (see `docs/CIPHERTEXT.md`): the same
+/// bytes, with another per-message key derivation.
 ///
 /// ```
 /// offset  length  field
-/// 0       1       format version = 0x01
+/// 0       1       format version = 0x01 or 0x02
 /// 1       16      key id (KeyID.bytes)
 /// 17      4       key version, big-endian UInt32
 /// 21      32      salt (random per message)
@@ -13,8 +14,17 @@ import KMSCore
 /// 65+n    16      GCM tag
 /// ```
 public enum CiphertextBlob {
-    /// The format version this module writes and reads.
-    public static let formatVersion: UInt8 = 0x01
+    /// A format version: the blob's first byte, which names how its message key is derived.
+    public enum Format: UInt8, Sendable, CaseIterable {
+        /// HKDF-SHA256 over the salt and key header; read forever, no longer written.
+        case hkdf = 0x01
+        /// SP 800-108 counter-mode HMAC-SHA256 over the key header and salt (``CounterModeKDF``).
+        case counterModeHMAC = 0x02
+
+        /// The format new blobs are written in.
+        public static let current = Format.counterModeHMAC
+    }
+
     /// The length of the key-identifying prefix: format, key id, key version.
     public static let keyHeaderByteCount = 21
     /// The length of the per-message salt.
@@ -28,8 +38,10 @@ public enum CiphertextBlob {
 
     static let keyIDRange = 1..<17
     static let versionRange = 17..<21
-    static let saltRange = keyHeaderByteCount..<(keyHeaderByteCount + saltByteCount)
-    static let nonceRange = saltRange.upperBound..<headerByteCount
+    /// Where the random per-message salt lies.
+    package static let saltRange = keyHeaderByteCount..<(keyHeaderByteCount + saltByteCount)
+    /// Where the random GCM nonce lies.
+    package static let nonceRange = saltRange.upperBound..<headerByteCount
 
     /// The one error every unusable blob produces, whatever is wrong with it, so that a
     /// failure tells an attacker nothing about which check failed. Callers that reject a blob
@@ -52,15 +64,15 @@ public enum CiphertextBlob {
     ) throws(KMSError) -> (keyID: KeyID, keyVersion: KeyVersion) {
         guard (overheadByteCount...Limits.maxCiphertextBytes).contains(blob.count) else { throw invalid }
         let header = Array(blob.prefix(keyHeaderByteCount))
-        guard header[0] == formatVersion,
+        guard Format(rawValue: header[0]) != nil,
               let keyID = KeyID(bytes: header[keyIDRange]),
               let version = keyVersion(bigEndian: header[versionRange])
         else { throw invalid }
         return (keyID, version)
     }
 
-    /// The 21-byte key-identifying prefix of every blob for `keyID` at `version`.
-    static func keyHeader(keyID: KeyID, version: KeyVersion) -> [UInt8] {
-        [formatVersion] + keyID.bytes + bigEndianBytes(of: version)
+    /// The 21-byte key-identifying prefix of a blob in `format` for `keyID` at `version`.
+    package static func keyHeader(format: Format, keyID: KeyID, version: KeyVersion) -> [UInt8] {
+        [format.rawValue] + keyID.bytes + bigEndianBytes(of: version)
     }
 }

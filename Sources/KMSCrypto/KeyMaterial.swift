@@ -14,10 +14,14 @@ public struct KeyMaterial: Sendable, Equatable, CustomStringConvertible, CustomD
     /// The AES-256 key.
     let key: SymmetricKey
 
+    /// The format 2 per-message key derivation keyed by ``key``, prepared once per material.
+    let messageKeys: CounterModeKDF
+
     /// Wraps a key already known to be 256 bits long.
     init(key: SymmetricKey) {
         precondition(key.bitCount == KeyMaterial.byteCount * 8, "key material must be 256 bits")
         self.key = key
+        messageKeys = CounterModeKDF(material: key)
     }
 
     /// Material from fixed bytes, for known-answer tests and future key import.

@@ -36,7 +36,7 @@ public nonisolated enum Kms_V1_KeySpec: SwiftProtobuf.Enum, Swift.CaseIterable {
   public typealias RawValue = Int
   case unspecified // = 0
 
-  /// A 256-bit AES-GCM key (with per-message HKDF derived keys).
+  /// A 256-bit AES-GCM key (each message under its own derived key).
   case symmetricDefault // = 1
 
   /// Elliptic-curve keys (SIGN_VERIFY): ECDSA with SHA-256, SHA-384, SHA-512 respectively.

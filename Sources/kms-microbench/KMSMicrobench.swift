@@ -16,7 +16,7 @@ enum KMSMicrobench {
         let policy = try PolicyBenchmark.run(seconds: seconds)
         let crypto = try CryptoBenchmark.run(seconds: seconds)
         let audit = try AuditQueryBenchmark.run(records: auditRecords)
-        let groups = [(floor: policy[0], rest: Array(policy.dropFirst())), (floor: crypto[0], rest: Array(crypto.dropFirst()))]
+        let groups = ([policy] + crypto).map { (floor: $0[0], rest: Array($0.dropFirst())) }
         if arguments.contains("--json") {
             printJSON(groups, audit: audit)
         } else {

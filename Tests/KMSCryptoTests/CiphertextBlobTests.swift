@@ -35,7 +35,7 @@ import Testing
         _ = try CiphertextBlob.parseHeader(blob.prefix(Limits.maxCiphertextBytes))
     }
 
-    @Test(arguments: [UInt8(0x00), 0x02, 0x80, 0xff])
+    @Test(arguments: [UInt8(0x00), 0x03, 0x80, 0xff])
     func parseHeaderRejectsAnUnknownFormatVersion(format: UInt8) {
         let blob = [format] + [UInt8](repeating: 0, count: 80)
         expectInvalidCiphertext { () throws(KMSError) in try CiphertextBlob.parseHeader(blob) }

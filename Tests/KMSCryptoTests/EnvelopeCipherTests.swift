@@ -57,7 +57,7 @@ import Testing
         let blob = EnvelopeCipher.seal(
             SecretBytes(copying: [1, 2, 3]), keyID: keyID, version: 0x0102_0304, material: material, context: .empty
         )
-        #expect(blob[0] == 0x01)
+        #expect(blob[0] == 0x02)
         #expect(Array(blob[1..<17]) == keyID.bytes)
         #expect(Array(blob[17..<21]) == [0x01, 0x02, 0x03, 0x04])
     }
@@ -106,9 +106,9 @@ import Testing
         #expect(message == (try referenceMessage()))
     }
 
-    @Test func anUnknownFormatVersionFails() throws {
+    @Test func anUnknownFormatVersionOrTheOtherFormatFails() throws {
         var blob = seal(SecretBytes(copying: [42]))
-        for format: UInt8 in [0x00, 0x02, 0xff] {
+        for format: UInt8 in [0x00, 0x01, 0x03, 0xff] {
             blob[0] = format
             let message = expectInvalidCiphertext("format \(format)") { () throws(KMSError) in try open(blob) }
             #expect(message == (try referenceMessage()))
