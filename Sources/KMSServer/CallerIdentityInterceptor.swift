@@ -31,8 +31,9 @@ enum CurrentCall {
     }
 }
 
-/// Resolves the caller's principal from the verified client certificate once per RPC
-/// and makes it available to handlers through `CurrentCall`; a certificate that names no
+/// Finds the caller's principal from the verified client certificate (resolved once per
+/// connection, see `VerifiedPeers.identity`) and makes it available to handlers through
+/// `CurrentCall`; a certificate that names no
 /// valid identity leaves `CurrentCall.identityRejection` instead, for `AuditInterceptor` to
 /// refuse and record. A call from a trusted proxy that carries `x-forwarded-client-cert`
 /// is the call of the client the header names (see `ForwardedCallerResolver`), with the
@@ -64,14 +65,14 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let (remotePeer, localPeer) = connectionPeers(of: request.metadata, context: context)
-        guard let certificate = peers.chain(remotePeer: remotePeer, localPeer: localPeer)?.first else {
+        guard let resolved = peers.identity(remotePeer: remotePeer, localPeer: localPeer, resolver: resolver) else {
             throw RPCError(code: .unauthenticated, message: "a client certificate is required")
         }
         var identity: CallerIdentity?
         var rejection: InvalidIdentity?
         var proxy: Principal?
         do {
-            let caller = try resolver.resolve(certificate)
+            let caller = try resolved.get()
             identity = caller
             let header = Array(request.metadata[stringValues: ForwardedCallerResolver.header])
             if !header.isEmpty, forwarded.trusts(caller.principal) {

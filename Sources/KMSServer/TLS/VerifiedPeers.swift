@@ -1,9 +1,11 @@
+import KMSIdentity
 import NIOCore
 import Synchronization
 import X509
 
 /// The verified client certificate chain of every open connection, by the connection's
-/// addresses, for the interceptors to find a call's caller.
+/// addresses, for the interceptors to find a call's caller; and the identity its leaf
+/// certificate resolves to, resolved on the connection's first call and kept for the others.
 ///
 /// gRPC's custom server transport gives a call its connection's peer strings
 /// (`ServerContext.remotePeer`, `localPeer`) but no transport-specific context, so the
@@ -17,6 +19,8 @@ final class VerifiedPeers: Sendable {
     private struct Entry {
         let connection: ObjectIdentifier
         let chain: [Certificate]
+        /// What the leaf resolved to, once a call asked (``identity(remotePeer:localPeer:resolver:)``).
+        var identity: Result<CallerIdentity, InvalidIdentity>?
     }
 
     /// What `forget` needs to remove a connection's chain.
@@ -32,7 +36,7 @@ final class VerifiedPeers: Sendable {
     func record(_ chain: [Certificate], for channel: any Channel) -> Registration? {
         guard let key = Self.key(of: channel) else { return nil }
         let registration = Registration(key: key, connection: ObjectIdentifier(channel))
-        chains.withLock { $0[key] = Entry(connection: registration.connection, chain: chain) }
+        chains.withLock { $0[key] = Entry(connection: registration.connection, chain: chain, identity: nil) }
         return registration
     }
 
@@ -43,9 +47,25 @@ final class VerifiedPeers: Sendable {
         }
     }
 
-    /// The verified chain of the connection with these peer strings, leaf first.
-    func chain(remotePeer: String, localPeer: String) -> [Certificate]? {
-        chains.withLock { $0["\(remotePeer) \(localPeer)"]?.chain }
+    /// The identity of the leaf certificate of the connection with these peer strings, or why
+    /// it has none: resolved with `resolver` on the connection's first call and kept with its
+    /// chain, so later calls on the connection do not parse the certificate again. The
+    /// certificate cannot change on an open connection (renegotiation is not offered), and
+    /// the kept identity goes when the connection closes.
+    ///
+    /// - Returns: `nil` when no open connection has these peer strings.
+    func identity(
+        remotePeer: String, localPeer: String, resolver: IdentityResolver
+    ) -> Result<CallerIdentity, InvalidIdentity>? {
+        let key = "\(remotePeer) \(localPeer)"
+        guard let entry = chains.withLock({ $0[key] }) else { return nil }
+        if let identity = entry.identity { return identity }
+        guard let leaf = entry.chain.first else { return nil }
+        let identity = Result { () throws(InvalidIdentity) in try resolver.resolve(leaf) }
+        chains.withLock { chains in
+            if chains[key]?.connection == entry.connection { chains[key]?.identity = identity }
+        }
+        return identity
     }
 
     /// The number of connections with a recorded chain.
