@@ -33,7 +33,7 @@ struct CounterModeKDF: Sendable, CustomStringConvertible, CustomDebugStringConve
     }
 
     /// The 256-bit key for one message whose SP 800-108 Context is `context`.
-    func deriveKey(context: some DataProtocol) -> SymmetricKey {
+    func deriveKey(context: ArraySlice<UInt8>) -> SymmetricKey {
         var hmac = keyedPrefix
         hmac.update(data: context)
         hmac.update(data: Self.outputBitLength)

@@ -61,7 +61,7 @@ public enum EnvelopeCipher {
         blob += CiphertextBlob.keyHeader(format: format, keyID: keyID, version: version)
         blob += salt
         blob += nonce
-        let messageKey = deriveMessageKey(format: format, material: material, header: blob)
+        let messageKey = deriveMessageKey(format: format, material: material, header: blob[...])
         let aad = blob + context.canonicalEncoding
         plaintext.withUnsafeBytes { bytes in
             AESGCM.seal(bytes, key: messageKey, nonce: nonce, authenticating: aad, appendingTo: &blob)
@@ -104,19 +104,19 @@ public enum EnvelopeCipher {
     private static func deriveMessageKey(
         format: CiphertextBlob.Format,
         material: KeyMaterial,
-        header: some RandomAccessCollection<UInt8>
+        header: ArraySlice<UInt8>
     ) -> SymmetricKey {
         let start = header.startIndex
-        let keyHeaderEnd = header.index(start, offsetBy: CiphertextBlob.keyHeaderByteCount)
-        let saltEnd = header.index(start, offsetBy: CiphertextBlob.saltRange.upperBound)
+        let saltEnd = start + CiphertextBlob.saltRange.upperBound
         switch format {
         case .counterModeHMAC:
-            return material.messageKeys.deriveKey(context: Array(header[start..<saltEnd]))
+            return material.messageKeys.deriveKey(context: header[start..<saltEnd])
         case .hkdf:
+            let keyHeaderEnd = start + CiphertextBlob.keyHeaderByteCount
             do {
                 return try HKDFSHA256.deriveKey(
                     inputKeyMaterial: material.key,
-                    salt: Array(header[keyHeaderEnd..<saltEnd]),
+                    salt: header[keyHeaderEnd..<saltEnd],
                     info: hkdfLabel + header[start..<keyHeaderEnd],
                     outputByteCount: AESGCM.keyByteCount
                 )

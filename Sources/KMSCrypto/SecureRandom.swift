@@ -7,7 +7,7 @@ import Darwin
 /// Non-secret random bytes (salts, nonces) from the kernel's CSPRNG, the generator behind
 /// `SystemRandomNumberGenerator` and swift-crypto's nonces, in one `getentropy` call per
 /// 256 bytes (`SystemRandomNumberGenerator` makes one call per 8 bytes).
-func secureRandomBytes(count: Int) -> [UInt8] {
+package func secureRandomBytes(count: Int) -> [UInt8] {
     [UInt8](unsafeUninitializedCapacity: count) { buffer, initialized in
         var filled = 0
         while filled < count {

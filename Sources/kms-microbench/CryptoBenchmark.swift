@@ -7,7 +7,9 @@ import KMSCrypto
 /// AES-256-GCM sealing the same bytes:
 /// - format 2, written today: floor = a copy of a keyed HMAC-SHA256 state updated with 53
 ///   header bytes and the length, finalized, then `AES.GCM.seal`;
-/// - format 1, still opened: floor = `HKDF<SHA256>.deriveKey`, then `AES.GCM.seal`.
+/// - format 1, still opened: floor = `HKDF<SHA256>.deriveKey`, then `AES.GCM.seal`. Its
+///   seal (random salt and nonce drawn as the server drew them) is what the server wrote
+///   before format 2: the "before" of the envelope core's before/after comparison.
 enum CryptoBenchmark {
     static let plaintextBytes = 256
 
@@ -53,6 +55,13 @@ enum CryptoBenchmark {
                 let messageKey = HKDF<SHA256>.deriveKey(inputKeyMaterial: rawKey, salt: salt, info: info, outputByteCount: 32)
                 let sealed = try? AES.GCM.seal(rawBytes, using: messageKey, nonce: AES.GCM.Nonce(), authenticating: aad)
                 Sink.consume(sealed?.tag.count ?? 0)
+            }),
+            ("crypto: EnvelopeCipher.seal of \(plaintextBytes) bytes in format 1 (before format 2)", {
+                let random = secureRandomBytes(count: 44)
+                Sink.consume(EnvelopeCipher.seal(
+                    plaintext, keyID: keyID, version: 1, material: material, context: context,
+                    format: .hkdf, salt: random[..<32], nonce: random[32...]
+                ).count)
             }),
             ("crypto: EnvelopeCipher.open of a format 1 blob of \(plaintextBytes) bytes", { open(formatOneBlob) }),
         ], seconds: seconds)
