@@ -13,7 +13,7 @@ with other work running the latencies are noisy: the test interleaves KMS_QUOTA_
 (default 3) rounds and compares medians. It always checks that the greedy principal is
 held to its quota, that its refusals leave about one audit record per second, that the
 steady principal keeps its throughput (within 20 %), and that its median latency beside the
-greedy principal is lower than beside the hog; with KMS_QUOTA_STRICT=1 also that its p99 stays
+greedy principal is no higher than beside the hog, or within 20 % of alone; with KMS_QUOTA_STRICT=1 also that its p99 stays
 within 20 % of its p99 alone, which a 2-core machine shared with other work does not meet
 (docs/OPERATIONS.md#quotas has the numbers). Run it by hand to see the numbers:
 
@@ -101,8 +101,22 @@ def test_a_python_client_sees_throttled_with_retry_info(world, stubs):
                 delays.append(retry.retry_delay.ToTimedelta().total_seconds())
         assert reasons == [("kms", "THROTTLED")]
         assert len(delays) == 1 and 0 < delays[0] <= 1 / GREEDY_QUOTA + 0.001, delays
-        # Waiting the delay is enough.
-        time.sleep(delays[0])
+        # Waiting the delay is enough. The flood's refusals are stale by the time all its calls
+        # have ended (its later calls took the tokens that came since), so drain the bucket one
+        # call at a time, with nothing else of this principal in flight, and wait the delay of
+        # that refusal.
+        for _ in range(GREEDY_QUOTA * 2):
+            try:
+                client.Encrypt(kms.EncryptRequest(key_id=key, plaintext=b"x"))
+            except grpc.RpcError as error:
+                assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
+                delay = next(retry.retry_delay.ToTimedelta().total_seconds()
+                             for retry in [error_details_pb2.RetryInfo()]
+                             for detail in rpc_status.from_call(error).details if detail.Unpack(retry))
+                break
+        else:
+            pytest.fail(f"{GREEDY_QUOTA * 2} calls one at a time were all served")
+        time.sleep(delay)
         client.Encrypt(kms.EncryptRequest(key_id=key, plaintext=b"x"))
 
 
@@ -192,9 +206,13 @@ def test_a_greedy_principal_does_not_slow_down_another(world):
     alone_ops, shared_ops = median(alone, lambda r: r["ops_per_second"]), median(shared, lambda r: r["ops_per_second"])
     alone_p99, shared_p99 = median(alone, lambda r: r["latency_ms"]["p99"]), median(shared, lambda r: r["latency_ms"]["p99"])
     assert shared_ops >= alone_ops * (1 - TOLERANCE), f"throughput {shared_ops} beside the greedy client vs {alone_ops} alone"
-    # The refusals must cost the steady client less than serving the same load would (the
-    # medians: p99s of a few hundred calls are too noisy on a shared machine to be ordered).
+    # The refusals must cost the steady client no more than serving the same load would, or
+    # hardly anything (the medians: p99s of a few hundred calls are too noisy on a shared
+    # machine to be ordered). When the server serves the hog's load without slowing the steady
+    # client either, the two medians are both close to alone and their order is noise.
     shared_p50, hogged_p50 = median(shared, lambda r: r["latency_ms"]["p50"]), median(hogged, lambda r: r["latency_ms"]["p50"])
-    assert shared_p50 < hogged_p50, f"p50 {shared_p50} ms beside the greedy client vs {hogged_p50} ms beside the hog"
+    alone_p50 = median(alone, lambda r: r["latency_ms"]["p50"])
+    assert shared_p50 <= max(hogged_p50, alone_p50 * (1 + TOLERANCE)), (
+        f"p50 {shared_p50} ms beside the greedy client vs {hogged_p50} ms beside the hog and {alone_p50} ms alone")
     if STRICT:
         assert shared_p99 <= alone_p99 * (1 + TOLERANCE), f"p99 {shared_p99} ms beside the greedy client vs {alone_p99} ms alone"
