@@ -118,7 +118,7 @@ serve() {
     fi
 }
 
-operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256" aws-encrypt)
+operations=(health encrypt decrypt generate-data-key re-encrypt "batch-encrypt --batch 100" "batch-decrypt --batch 100" "batch-generate-data-key --batch 100" mix sign verify generate-mac "generate-data-key-pair --key-pair-spec ECC_NIST_P256" aws-encrypt)
 if [[ -n "$only" ]]; then
     read -r -a chosen <<<"$only"
     operations=(health "${chosen[@]}")

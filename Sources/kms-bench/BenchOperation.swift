@@ -10,6 +10,8 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     case health
     case batchEncrypt = "batch-encrypt"
     case batchDecrypt = "batch-decrypt"
+    /// BatchGenerateDataKey of AES-256 data keys.
+    case batchGenerateDataKey = "batch-generate-data-key"
     case mix
     /// ECDSA P-256 (ECDSA_SHA_256) over a RAW `--payload`-byte message.
     case sign
@@ -38,13 +40,13 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
     }
 
     /// Whether the calls carry `--payload` bytes (or ciphertexts of them).
-    var usesPayload: Bool { usesKeys && self != .generateDataKey && self != .generateDataKeyPair }
+    var usesPayload: Bool { usesKeys && self != .generateDataKey && self != .generateDataKeyPair && self != .batchGenerateDataKey }
 
     /// Whether the calls go to the AWS-compatible endpoint.
     var usesAWSEndpoint: Bool { self == .awsEncrypt }
 
     /// Whether a call carries `--batch` items rather than one.
-    var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt }
+    var isBatch: Bool { self == .batchEncrypt || self == .batchDecrypt || self == .batchGenerateDataKey }
 
     /// Every kind of call the operation issues.
     var callKinds: Set<CallKind> { Set(cycle) }
@@ -59,6 +61,7 @@ enum BenchOperation: String, CaseIterable, Sendable, Encodable, ExpressibleByArg
         case .health: [.health]
         case .batchEncrypt: [.batchEncrypt]
         case .batchDecrypt: [.batchDecrypt]
+        case .batchGenerateDataKey: [.batchGenerateDataKey]
         case .mix: Self.mixCycle
         case .sign: [.sign]
         case .verify: [.verify]
@@ -85,6 +88,7 @@ enum CallKind: Hashable, Sendable {
     case reEncrypt
     case batchEncrypt
     case batchDecrypt
+    case batchGenerateDataKey
     case sign
     case verify
     case generateMac
@@ -96,7 +100,8 @@ enum CallKind: Hashable, Sendable {
     var needsCiphertexts: Bool {
         switch self {
         case .decrypt, .reEncrypt, .batchDecrypt: true
-        case .health, .encrypt, .generateDataKey, .batchEncrypt, .sign, .verify, .generateMac, .generateDataKeyPair, .createKey, .awsEncrypt: false
+        case .health, .encrypt, .generateDataKey, .batchEncrypt, .batchGenerateDataKey, .sign, .verify, .generateMac, .generateDataKeyPair,
+             .createKey, .awsEncrypt: false
         }
     }
 }

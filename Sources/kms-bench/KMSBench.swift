@@ -64,7 +64,7 @@ struct KMSBench: AsyncParsableCommand {
     @Option(help: ArgumentHelp("The operation to measure.", valueName: "op"))
     var op: BenchOperation
 
-    @Option(help: ArgumentHelp("Items per batch call (batch-encrypt, batch-decrypt), at most \(Limits.batchItems.upperBound).", valueName: "items"))
+    @Option(help: ArgumentHelp("Items per batch call (batch-encrypt, batch-decrypt, batch-generate-data-key), at most \(Limits.batchItems.upperBound).", valueName: "items"))
     var batch = 100
 
     @Option(help: ArgumentHelp("Plaintext bytes per Encrypt item (message bytes for sign, verify, generate-mac), at most \(Limits.maxPlaintextBytes).", valueName: "bytes"))

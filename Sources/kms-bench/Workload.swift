@@ -22,6 +22,7 @@ struct Workload: Sendable {
     private var reEncrypt: [Kms_V1_ReEncryptRequest] = []
     private var batchEncrypt: [Kms_V1_BatchEncryptRequest] = []
     private var batchDecrypt: [Kms_V1_BatchDecryptRequest] = []
+    private var batchGenerateDataKey: [Kms_V1_BatchGenerateDataKeyRequest] = []
     private var sign: [Kms_V1_SignRequest] = []
     private var verify: [Kms_V1_VerifyRequest] = []
     private var generateMac: [Kms_V1_GenerateMacRequest] = []
@@ -55,14 +56,13 @@ struct Workload: Sendable {
             }
         }
         if kinds.contains(.decrypt) { workload.decrypt = decrypts }
-        if kinds.contains(.generateDataKey) {
-            workload.generateDataKey = keys.map { key in
-                Kms_V1_GenerateDataKeyRequest.with {
-                    $0.keyID = key
-                    $0.keySpec = .aes256
-                }
+        let generateDataKeys = keys.map { key in
+            Kms_V1_GenerateDataKeyRequest.with {
+                $0.keyID = key
+                $0.keySpec = .aes256
             }
         }
+        if kinds.contains(.generateDataKey) { workload.generateDataKey = generateDataKeys }
         if kinds.contains(.generateDataKeyPair) {
             workload.generateDataKeyPair = keys.map { key in
                 Kms_V1_GenerateDataKeyPairRequest.with {
@@ -87,6 +87,13 @@ struct Workload: Sendable {
         if kinds.contains(.batchDecrypt) {
             workload.batchDecrypt = keys.indices.map { start in
                 Kms_V1_BatchDecryptRequest.with { $0.requests = batchKeys(from: start, count: plan.batch, keys: keys.count).map { decrypts[$0] } }
+            }
+        }
+        if kinds.contains(.batchGenerateDataKey) {
+            workload.batchGenerateDataKey = keys.indices.map { start in
+                Kms_V1_BatchGenerateDataKeyRequest.with {
+                    $0.requests = batchKeys(from: start, count: plan.batch, keys: keys.count).map { generateDataKeys[$0] }
+                }
             }
         }
         try await workload.prepareSigningAndMACs(kinds, keys: keys, message: plaintext, on: connection)
@@ -159,6 +166,11 @@ struct Workload: Sendable {
             return CallOutcome(batch: response.results)
         case .batchDecrypt:
             let response = try await connection.kms.batchDecrypt(batchDecrypt[index % batchDecrypt.count], options: options)
+            return CallOutcome(batch: response.results)
+        case .batchGenerateDataKey:
+            let response = try await connection.kms.batchGenerateDataKey(
+                batchGenerateDataKey[index % batchGenerateDataKey.count], options: options
+            )
             return CallOutcome(batch: response.results)
         case .sign:
             _ = try await connection.kms.sign(sign[index % sign.count], options: options)
