@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KMSCore
 
 /// The JSON Lines form of a chained record (docs/AUDIT.md): one object per line, fields
 /// in a fixed order, `prev_hash`, then `sig` in signed records, then `hash` last.
@@ -154,7 +155,7 @@ public enum AuditLine {
         var hasher = SHA256()
         hasher.update(data: line[line.startIndex..<cut])
         hasher.update(data: [UInt8(ascii: "}")])
-        return hex(hasher.finalize())
+        return Hex.lowercase(hasher.finalize())
     }
 
     /// The digest a signed line's `sig` covers: SHA-256 (hex) over the line up to its
@@ -169,7 +170,7 @@ public enum AuditLine {
         var hasher = SHA256()
         hasher.update(data: line[line.startIndex..<cut])
         hasher.update(data: [UInt8(ascii: "}")])
-        return hex(hasher.finalize())
+        return Hex.lowercase(hasher.finalize())
     }
 
     /// Reads one line (without its newline).
@@ -206,21 +207,8 @@ public enum AuditLine {
     }
 
     static func hexSHA256(_ bytes: [UInt8]) -> String {
-        hex(SHA256.hash(data: bytes))
+        Hex.lowercase(SHA256.hash(data: bytes))
     }
-
-    static func hex(_ digest: some Sequence<UInt8>) -> String {
-        let bytes = Array(digest)
-        return String(unsafeUninitializedCapacity: bytes.count * 2) { text in
-            for (index, byte) in bytes.enumerated() {
-                text[2 * index] = hexDigits[Int(byte >> 4)]
-                text[2 * index + 1] = hexDigits[Int(byte & 0x0F)]
-            }
-            return bytes.count * 2
-        }
-    }
-
-    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
 }
 
 /// A line that is not an audit record; the message says what is wrong with it.

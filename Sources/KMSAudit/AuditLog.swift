@@ -217,7 +217,7 @@ public final class AuditLog: Sendable {
         if options.logContextValues { return (context.sortedKeys, nil, context.pairs) }
         var hmac = contextHMAC
         hmac.update(data: context.canonicalEncoding)
-        return (context.sortedKeys, AuditLine.hex(hmac.finalize()), nil)
+        return (context.sortedKeys, Hex.lowercase(hmac.finalize()), nil)
     }
 
     /// The records that match `query`, oldest first, one page at a time. Scans the index

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KMSCore
 
 /// The Ed25519 signatures of the audit chain (docs/AUDIT.md, "Signatures").
 ///
@@ -134,7 +135,7 @@ public struct AuditVerificationKey: Sendable, Equatable, CustomStringConvertible
     /// A short name for the key in messages: the first 16 hex digits of the SHA-256 of its
     /// raw bytes.
     public var keyID: String {
-        String(AuditLine.hex(SHA256.hash(data: rawRepresentation)).prefix(16))
+        String(Hex.lowercase(SHA256.hash(data: rawRepresentation)).prefix(16))
     }
 
     /// Whether `signatureBase64` is this key's signature of a line of `kind` whose digest

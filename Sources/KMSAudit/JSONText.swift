@@ -1,3 +1,5 @@
+import KMSCore
+
 /// Appends JSON text for the audit line encoder: strings escaped as RFC 8259 requires.
 enum JSONText {
     /// Appends `value` as a JSON string literal, quotes included.
@@ -28,10 +30,9 @@ enum JSONText {
             case 0x0D: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "r")])
             case 0x09: out.append(contentsOf: [UInt8(ascii: "\\"), UInt8(ascii: "t")])
             case 0..<0x20:
-                let hex = Array("0123456789abcdef".utf8)
                 out.append(contentsOf: Array("\\u00".utf8))
-                out.append(hex[Int(byte >> 4)])
-                out.append(hex[Int(byte & 0x0F)])
+                out.append(Hex.lowercaseDigits[Int(byte >> 4)])
+                out.append(Hex.lowercaseDigits[Int(byte & 0x0F)])
             default: out.append(byte)
             }
         }

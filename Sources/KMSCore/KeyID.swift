@@ -35,7 +35,7 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible, Comparable {
                     index += 1
                     continue
                 }
-                guard let high = Self.hexValue(utf8[index]), let low = Self.hexValue(utf8[index + 1]) else { return nil }
+                guard let high = Hex.value(of: utf8[index]), let low = Hex.value(of: utf8[index + 1]) else { return nil }
                 bytes[next] = high << 4 | low
                 next += 1
                 index += 2
@@ -44,16 +44,6 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible, Comparable {
         }
         guard let bytes else { return nil }
         self.init(bytes: bytes)
-    }
-
-    /// The value of one hexadecimal digit in either case.
-    private static func hexValue(_ digit: UInt8) -> UInt8? {
-        switch digit {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): digit - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): digit - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): digit - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 
     /// Reads a key id from its 16-byte binary form.
@@ -69,7 +59,7 @@ public struct KeyID: Hashable, Sendable, CustomStringConvertible, Comparable {
     /// The canonical text form: lower-case UUID (`1b4e28ba-2fa1-41d2-883f-0016d3cca427`),
     /// written directly rather than through `uuidString`, which formats with `snprintf`.
     public var description: String {
-        let digits = Array("0123456789abcdef".utf8)
+        let digits = Hex.lowercaseDigits
         return withUnsafeBytes(of: uuid.uuid) { bytes in
             String(unsafeUninitializedCapacity: 36) { text in
                 var offset = 0

@@ -1,5 +1,6 @@
 import Crypto
 import Foundation
+import KMSCore
 
 /// The file operations of `kmsd backup` and `kmsd restore`: owner-only files created
 /// exclusively (never overwriting, never following a symbolic link), synced before they
@@ -82,7 +83,7 @@ enum BackupFiles {
         } catch {
             throw BackupError(.fileSystem, "cannot read \(path): \(error.localizedDescription)")
         }
-        return Digest(byteCount: count, sha256: hex(hash.finalize()))
+        return Digest(byteCount: count, sha256: Hex.lowercase(hash.finalize()))
     }
 
     /// Reads a small file whole, refusing one longer than `limit` bytes.
@@ -127,7 +128,7 @@ enum BackupFiles {
             try? output.close()
             throw BackupError(.fileSystem, "cannot copy \(source) to \(target): \(error.localizedDescription)")
         }
-        return Digest(byteCount: count, sha256: hex(hash.finalize()))
+        return Digest(byteCount: count, sha256: Hex.lowercase(hash.finalize()))
     }
 
     /// Syncs a directory, so the files created or renamed in it survive a crash.
@@ -177,9 +178,5 @@ enum BackupFiles {
             throw BackupError(.fileSystem, "cannot create \(path): \(String(cString: strerror(errno)))")
         }
         return FileHandle(fileDescriptor: descriptor, closeOnDealloc: true)
-    }
-
-    private static func hex(_ digest: SHA256.Digest) -> String {
-        digest.map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()
     }
 }

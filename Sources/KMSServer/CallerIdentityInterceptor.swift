@@ -53,7 +53,6 @@ struct CallerIdentityInterceptor: ServerInterceptor {
     /// connection a request came on ("REMOTE LOCAL", as gRPC writes peers).
     static let inProcessPeersKey = "kms-in-process-peers"
 
-    let resolver: IdentityResolver
     let forwarded: ForwardedCallerResolver
     let peers: VerifiedPeers
     let connection: Connection
@@ -65,7 +64,7 @@ struct CallerIdentityInterceptor: ServerInterceptor {
         next: @Sendable (StreamingServerRequest<Input>, ServerContext) async throws -> StreamingServerResponse<Output>
     ) async throws -> StreamingServerResponse<Output> {
         let (remotePeer, localPeer) = connectionPeers(of: request.metadata, context: context)
-        guard let resolved = peers.identity(remotePeer: remotePeer, localPeer: localPeer, resolver: resolver) else {
+        guard let resolved = peers.identity(remotePeer: remotePeer, localPeer: localPeer) else {
             throw RPCError(code: .unauthenticated, message: "a client certificate is required")
         }
         var identity: CallerIdentity?

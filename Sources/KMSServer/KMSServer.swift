@@ -129,8 +129,8 @@ public final class KMSServer: Service, Sendable {
                 throw StartupError("tls.spiffe_workload_api.socket: \(error)")
             }
         }
-        let peers = VerifiedPeers()
         let identityResolver = IdentityResolver(rules: configuration.identityRules)
+        let peers = VerifiedPeers(resolver: identityResolver)
         let acceptor = MutualTLSAcceptor(
             minimumVersion: configuration.tls.minimumVersion, limits: configuration.limits, material: tlsMaterial, peers: peers, logger: logger
         )
@@ -152,7 +152,7 @@ public final class KMSServer: Service, Sendable {
                 // Health checks need no principal (and are the benchmark's transport floor);
                 // reflection streams do (kms:Reflect) and are audited like KMS calls.
                 .apply(
-                    CallerIdentityInterceptor(resolver: identityResolver, forwarded: forwarded, peers: peers, connection: connection, logger: logger),
+                    CallerIdentityInterceptor(forwarded: forwarded, peers: peers, connection: connection, logger: logger),
                     to: .services(Set([Kms_V1_KeyManagementService.descriptor] + ServerReflectionService.descriptors))
                 ),
                 // Request quotas: after the principal is known, before any work or audit sync.

@@ -1,4 +1,5 @@
 import Foundation
+import KMSCore
 import PostgresNIO
 
 /// How `kmsd` reaches its PostgreSQL database (`storage.postgres` in the configuration file).
@@ -518,7 +519,7 @@ struct PostgresURLParts {
         var index = 0
         while index < utf8.count {
             if utf8[index] == UInt8(ascii: "%") {
-                guard index + 2 < utf8.count, let high = hexValue(utf8[index + 1]), let low = hexValue(utf8[index + 2]) else {
+                guard index + 2 < utf8.count, let high = Hex.value(of: utf8[index + 1]), let low = Hex.value(of: utf8[index + 2]) else {
                     throw PostgresConfigurationError.url("\(what) has a malformed percent-encoding (write %XX with two hex digits)")
                 }
                 let byte = high << 4 | low
@@ -533,14 +534,5 @@ struct PostgresURLParts {
         let decoded = String(decoding: bytes, as: UTF8.self)
         guard Array(decoded.utf8) == bytes else { throw PostgresConfigurationError.url("\(what) is not UTF-8 once percent-decoded") }
         return decoded
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
-        }
     }
 }

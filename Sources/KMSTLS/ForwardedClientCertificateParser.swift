@@ -1,3 +1,5 @@
+import KMSCore
+
 /// Reads an x-forwarded-client-cert header value, byte by byte, in one pass.
 ///
 /// The value is valid UTF-8 (it comes from a `String`) and every delimiter is ASCII, so
@@ -168,7 +170,7 @@ struct ForwardedClientCertificateParser {
                 index += 1
                 continue
             }
-            guard index + 2 < value.count, let high = hexValue(value[index + 1]), let low = hexValue(value[index + 2]) else {
+            guard index + 2 < value.count, let high = Hex.value(of: value[index + 1]), let low = Hex.value(of: value[index + 2]) else {
                 throw Failure(.badPercentEncoding, "\(what) has a '%' not followed by two hex digits")
             }
             decoded.append(high << 4 | low)
@@ -187,15 +189,6 @@ struct ForwardedClientCertificateParser {
         case "chain": "Chain"
         case "subject": "Subject"
         default: key
-        }
-    }
-
-    private static func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

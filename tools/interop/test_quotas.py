@@ -90,15 +90,7 @@ def test_a_python_client_sees_throttled_with_retry_info(world, stubs):
             except grpc.RpcError as error:
                 refused = refused or error
         assert refused is not None, f"{len(calls)} calls at once were all served"
-        assert refused.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-        status = rpc_status.from_call(refused)
-        reasons, delays = [], []
-        for detail in status.details:
-            info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
-            if detail.Unpack(info):
-                reasons.append((info.domain, info.reason))
-            elif detail.Unpack(retry):
-                delays.append(retry.retry_delay.ToTimedelta().total_seconds())
+        reasons, delays = _throttle_details(refused)
         assert reasons == [("kms", "THROTTLED")]
         assert len(delays) == 1 and 0 < delays[0] <= 1 / GREEDY_QUOTA + 0.001, delays
         # Waiting the delay is enough. The flood's refusals are stale by the time all its calls
@@ -109,15 +101,27 @@ def test_a_python_client_sees_throttled_with_retry_info(world, stubs):
             try:
                 client.Encrypt(kms.EncryptRequest(key_id=key, plaintext=b"x"))
             except grpc.RpcError as error:
-                assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
-                delay = next(retry.retry_delay.ToTimedelta().total_seconds()
-                             for retry in [error_details_pb2.RetryInfo()]
-                             for detail in rpc_status.from_call(error).details if detail.Unpack(retry))
+                _, delays = _throttle_details(error)
+                assert len(delays) == 1, delays
                 break
         else:
             pytest.fail(f"{GREEDY_QUOTA * 2} calls one at a time were all served")
-        time.sleep(delay)
+        time.sleep(delays[0])
         client.Encrypt(kms.EncryptRequest(key_id=key, plaintext=b"x"))
+
+
+def _throttle_details(error):
+    """The (domain, reason) pairs of the ErrorInfo details and the RetryInfo delays (seconds)
+    of a call refused RESOURCE_EXHAUSTED."""
+    assert error.code() == grpc.StatusCode.RESOURCE_EXHAUSTED, error
+    reasons, delays = [], []
+    for detail in rpc_status.from_call(error).details:
+        info, retry = error_details_pb2.ErrorInfo(), error_details_pb2.RetryInfo()
+        if detail.Unpack(info):
+            reasons.append((info.domain, info.reason))
+        elif detail.Unpack(retry):
+            delays.append(retry.retry_delay.ToTimedelta().total_seconds())
+    return reasons, delays
 
 
 def _bench(kmsd, ca, leaf, *args):

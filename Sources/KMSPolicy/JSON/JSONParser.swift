@@ -1,3 +1,5 @@
+import KMSCore
+
 /// A strict RFC 8259 JSON parser for policy documents.
 ///
 /// Unlike lenient parsers it rejects trailing commas and duplicate member names (two
@@ -186,7 +188,7 @@ struct JSONParser {
     private mutating func parseHex4() throws(SyntaxError) -> UInt32 {
         var value: UInt32 = 0
         for _ in 0..<4 {
-            guard let byte = peek(), let digit = hexValue(byte) else { throw error("expected four hex digits after \\u") }
+            guard let byte = peek(), let digit = Hex.value(of: byte) else { throw error("expected four hex digits after \\u") }
             value = value << 4 | UInt32(digit)
             index += 1
         }
@@ -249,15 +251,6 @@ struct JSONParser {
                 throw error("unexpected \(describe(bytes[start])); expected a value")
             }
             index += 1
-        }
-    }
-
-    private func hexValue(_ byte: UInt8) -> UInt8? {
-        switch byte {
-        case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
-        case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
-        case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
-        default: nil
         }
     }
 

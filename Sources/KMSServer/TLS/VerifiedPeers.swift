@@ -14,13 +14,27 @@ import X509
 /// same pair of addresses, so a call cannot be given another connection's chain; a call
 /// whose connection is gone finds nothing and is refused.
 final class VerifiedPeers: Sendable {
+    /// What a leaf certificate resolves to: a principal, or why it has none.
+    typealias Resolve = @Sendable (Certificate) -> Result<CallerIdentity, InvalidIdentity>
+
     private let chains = Mutex<[String: Entry]>([:])
+    private let resolve: Resolve
 
     private struct Entry {
         let connection: ObjectIdentifier
         let chain: [Certificate]
-        /// What the leaf resolved to, once a call asked (``identity(remotePeer:localPeer:resolver:)``).
+        /// What the leaf resolved to, once a call asked (``identity(remotePeer:localPeer:)``).
         var identity: Result<CallerIdentity, InvalidIdentity>?
+    }
+
+    /// Connections whose leaf certificates `resolver` maps to their callers.
+    convenience init(resolver: IdentityResolver) {
+        self.init { leaf in Result { () throws(InvalidIdentity) in try resolver.resolve(leaf) } }
+    }
+
+    /// Connections whose leaf certificates `resolve` maps to their callers.
+    init(resolve: @escaping Resolve) {
+        self.resolve = resolve
     }
 
     /// What `forget` needs to remove a connection's chain.
@@ -48,20 +62,18 @@ final class VerifiedPeers: Sendable {
     }
 
     /// The identity of the leaf certificate of the connection with these peer strings, or why
-    /// it has none: resolved with `resolver` on the connection's first call and kept with its
+    /// it has none: resolved on the connection's first call and kept with its
     /// chain, so later calls on the connection do not parse the certificate again. The
     /// certificate cannot change on an open connection (renegotiation is not offered), and
     /// the kept identity goes when the connection closes.
     ///
     /// - Returns: `nil` when no open connection has these peer strings.
-    func identity(
-        remotePeer: String, localPeer: String, resolver: IdentityResolver
-    ) -> Result<CallerIdentity, InvalidIdentity>? {
+    func identity(remotePeer: String, localPeer: String) -> Result<CallerIdentity, InvalidIdentity>? {
         let key = "\(remotePeer) \(localPeer)"
         guard let entry = chains.withLock({ $0[key] }) else { return nil }
         if let identity = entry.identity { return identity }
         guard let leaf = entry.chain.first else { return nil }
-        let identity = Result { () throws(InvalidIdentity) in try resolver.resolve(leaf) }
+        let identity = resolve(leaf)
         chains.withLock { chains in
             if chains[key]?.connection == entry.connection { chains[key]?.identity = identity }
         }
