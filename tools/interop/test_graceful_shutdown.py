@@ -4,6 +4,7 @@ with what the clients saw, and kmsd exits 0 within the grace period; calls that 
 grace period, or a second signal, are cancelled and kmsd exits non-zero saying so."""
 import json
 import signal
+import socket
 import subprocess
 import threading
 import time
@@ -151,6 +152,28 @@ def test_a_second_sigterm_cancels_at_once(restartable_server, stubs):
     assert exit_code != 0, log
     assert time.monotonic() - started < 10
     assert "second" in log and "shutdown cut short" in log, log
+
+
+def test_connections_stalled_in_their_handshake_do_not_hold_up_sigterm(restartable_server, stubs):
+    """Connections that sent nothing, or half a ClientHello, have no call to finish: SIGTERM
+    closes them and kmsd exits 0 at once, not after the handshake timeout (10 s)."""
+    server = restartable_server
+    host, port = server.target.rsplit(":", 1)
+    stalled = [socket.create_connection((host, int(port)), timeout=5) for _ in range(20)]
+    for sock in stalled[10:]:
+        sock.sendall(b"\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03")
+    time.sleep(0.3)
+    started = time.monotonic()
+    server.process.send_signal(signal.SIGTERM)
+    exit_code = server.process.wait(timeout=15)
+    elapsed = time.monotonic() - started
+    server.process = None
+    for sock in stalled:
+        sock.settimeout(2)
+        assert sock.recv(1024) == b"", "a stalled connection got bytes or stayed open after kmsd exited"
+        sock.close()
+    assert exit_code == 0, server.log_path.read_text()
+    assert elapsed < 5, f"kmsd took {elapsed:.1f} s to exit with stalled handshakes open"
 
 
 def test_sighup_never_stops_kmsd(restartable_server, stubs):

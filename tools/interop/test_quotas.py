@@ -1,32 +1,29 @@
 """Request quotas (docs/CONFIGURATION.md#quotas) from the outside: a Python client sees
-THROTTLED with a google.rpc.RetryInfo it can act on, and, measured with kms-bench, a greedy
-principal hammering the server at five times its quota is held to its quota while a second
-principal's throughput and p99 latency stay close to what they are alone.
+THROTTLED with a google.rpc.RetryInfo it can act on, and a greedy principal hammering the
+server at five times its quota (kms-bench, ignoring RetryInfo) is held to its quota while a
+second principal's throughput and latency stay within 20 % of what they are alone.
 
-The steady principal offers a fixed load (`kms-bench --rate`), well below what the server
-can do, so its throughput and latency show what the greedy principal takes from it. For
-comparison each round also runs a "hog": the same offered load from a principal without a
-quota, which the server serves in full.
+The steady principal is a `latency_probe` calling Encrypt at a fixed rate, well below what
+the server can do, for the whole test; the test times windows beside it: the steady principal
+alone, beside the greedy principal, and beside a "hog" offering the same load without a
+quota (which the server serves in full), in turn, KMS_QUOTA_ROUNDS times. Comparing calls of
+one run sorted into interleaved windows, rather than separate runs, keeps the machine's drift
+(other work, the disk the audit log is synced to) out of the comparison, and pooling the
+rounds gives the p99 thousands of calls. The windows start SETTLE seconds after kms-bench is
+launched, when its calls are under way. kms-bench runs at the lowest CPU priority (nice 19),
+as a client on another machine would be: on a small test machine its own work must not be
+what slows the steady principal down. The latency bounds are asserted on a release build
+(conftest's KMS_RELEASE_BIN_DIR, which tools/test.sh sets); on another build the test reports
+them. Run it by hand to see the numbers:
 
-kmsd and the three kms-bench processes share the machine, so on a small machine (2 cores)
-with other work running the latencies are noisy: the test interleaves KMS_QUOTA_RUNS
-(default 3) rounds and compares medians. It always checks that the greedy principal is
-held to its quota, that its refusals leave about one audit record per second, that the
-steady principal keeps its throughput (within 20 %), and that its median latency beside the
-greedy principal is no higher than beside the hog, or within 20 % of alone; with KMS_QUOTA_STRICT=1 also that its p99 stays
-within 20 % of its p99 alone, which a 2-core machine shared with other work does not meet
-(docs/OPERATIONS.md#quotas has the numbers). Run it by hand to see the numbers:
+    KMS_RELEASE_BIN_DIR=.build/release python3 -m pytest -s -q tools/interop/test_quotas.py
 
-    KMS_BIN_DIR=.build/debug python3 -m pytest -s -q tools/interop/test_quotas.py
-
-Each run's kms-bench JSON lines go to a file whose path the test prints.
+The steady principal's calls and the kms-bench results go to a file whose path the test prints.
 """
 import json
 import os
-import statistics
 import subprocess
 import tempfile
-import threading
 import time
 
 import grpc
@@ -34,7 +31,8 @@ import pytest
 from google.rpc import error_details_pb2
 from grpc_status import rpc_status
 
-from conftest import BIN_DIR
+from conftest import LATENCY_BIN_DIR, RELEASE_BIN_DIR
+from latency_probe import LatencyProbe, p50, p99, within
 from tls_edge_support import ADMIN, TRUST_DOMAIN, CertificateAuthority, Kmsd, kmsd_config, policy
 
 GREEDY = f"spiffe://{TRUST_DOMAIN}/ns/batch/sa/greedy"
@@ -42,10 +40,12 @@ STEADY = f"spiffe://{TRUST_DOMAIN}/ns/web/sa/steady"
 HOG = f"spiffe://{TRUST_DOMAIN}/hog"
 GREEDY_QUOTA = int(os.environ.get("KMS_QUOTA_GREEDY_QUOTA", "50"))
 GREEDY_OFFERED = int(os.environ.get("KMS_QUOTA_GREEDY_OFFERED", str(GREEDY_QUOTA * 5)))
-STEADY_RATE = int(os.environ.get("KMS_QUOTA_STEADY_RATE", "50"))
-RUNS = int(os.environ.get("KMS_QUOTA_RUNS", "3"))
-DURATION = float(os.environ.get("KMS_QUOTA_DURATION", "6"))
-STRICT = os.environ.get("KMS_QUOTA_STRICT") == "1"
+# A debug build serves much less: there the steady principal offers less.
+STEADY_RATE = int(os.environ.get("KMS_QUOTA_STEADY_RATE", "200" if RELEASE_BIN_DIR else "50"))
+ROUNDS = int(os.environ.get("KMS_QUOTA_ROUNDS", "6"))
+WINDOW = float(os.environ.get("KMS_QUOTA_WINDOW", "4"))
+# Seconds from launching kms-bench until its calls are surely under way (process start, TLS).
+SETTLE = 1.5
 TOLERANCE = 0.20
 
 
@@ -70,7 +70,7 @@ def world(tmp_path_factory, stubs):
          "requests_per_second": GREEDY_QUOTA, "burst": GREEDY_QUOTA},
         {"principal": f"spiffe://{TRUST_DOMAIN}/ns/*", "requests_per_second": 100000, "burst": 100000},
     ]
-    kmsd = Kmsd(directory / "kmsd", config, stubs).start(leaves["admin"].credentials())
+    kmsd = Kmsd(directory / "kmsd", config, stubs, bin_dir=LATENCY_BIN_DIR).start(leaves["admin"].credentials())
     yield kmsd, ca, leaves
     kmsd.stop()
 
@@ -124,99 +124,77 @@ def _throttle_details(error):
     return reasons, delays
 
 
-def _bench(kmsd, ca, leaf, *args):
-    return [str(BIN_DIR / "kms-bench"), "--target", kmsd.target, "--ca", str(ca.cert_path), "--cert", str(leaf.cert_path),
-            "--cert-key", str(leaf.key_path), "--json", "--op", "encrypt", *args]
-
-
-def _run(command):
-    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+def _hammer(kmsd, ca, leaf, keys):
+    """A kms-bench run offering GREEDY_OFFERED Encrypt/s from `leaf` over `keys` for
+    SETTLE + WINDOW seconds (no warm-up: it is measured from its first call)."""
+    key_ids = [argument for key in keys for argument in ("--key-id", key)]
+    command = [str(LATENCY_BIN_DIR / "kms-bench"), "--target", kmsd.target, "--ca", str(ca.cert_path), "--cert", str(leaf.cert_path),
+               "--cert-key", str(leaf.key_path), "--json", "--op", "encrypt", "--connections", "4", "--concurrency", "16",
+               *key_ids, "--rate", str(GREEDY_OFFERED), "--duration", str(SETTLE + WINDOW), "--warmup", "0"]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120, preexec_fn=lambda: os.nice(19))
     assert done.returncode == 0, f"{' '.join(command)}\n{done.stderr}"
     return json.loads(done.stdout)
 
 
-def test_a_greedy_principal_does_not_slow_down_another(world):
+def test_a_greedy_principal_does_not_slow_down_another(world, stubs):
     kmsd, ca, leaves = world
-    steady = _bench(kmsd, ca, leaves["steady"], "--connections", "2", "--concurrency", "8", "--keys", "4",
-                    "--rate", str(STEADY_RATE), "--duration", str(DURATION), "--warmup", "1")
+    kms = stubs["kms"]
+    with kmsd.channel(leaves["admin"]) as channel:
+        admin = kmsd.client(channel)
+        keys = [admin.CreateKey(kms.CreateKeyRequest()).key_metadata.key_id for _ in range(4)]
+    steady = leaves["steady"]
+    probe = LatencyProbe(kmsd.target, ca.cert_path, steady.cert_path, steady.key_path, stubs,
+                         method="Encrypt", key_id=keys[0], rate=STEADY_RATE)
+    windows = {"alone": [], "greedy": [], "hog": []}
+    runs = {"greedy": [], "hog": []}
+    try:
+        for _ in range(ROUNDS):
+            begin = time.monotonic()
+            time.sleep(WINDOW)
+            windows["alone"].append((begin, begin + WINDOW))
+            for who in ("greedy", "hog"):
+                launched = time.monotonic()
+                runs[who].append(_hammer(kmsd, ca, leaves[who], keys))
+                windows[who].append((launched + SETTLE, launched + SETTLE + WINDOW))
+    finally:
+        samples = probe.finish()
 
-    def hammer(leaf):
-        return _bench(kmsd, ca, leaf, "--connections", "4", "--concurrency", "16", "--keys", "4",
-                      "--rate", str(GREEDY_OFFERED), "--duration", str(DURATION + 2), "--warmup", "1")
-
-    def beside(command):
-        """The steady client's run while `command` runs (started 2.5 s before: its key
-        creation and warm-up), and `command`'s result."""
-        result = {}
-        background = threading.Thread(target=lambda: result.update(_run(command)))
-        background.start()
-        time.sleep(2.5)
-        mine = _run(steady)
-        background.join()
-        return mine, result
-
-    alone, shared, hogged, greedy, hog = [], [], [], [], []
-    greedy_seconds = 0.0
-    for _ in range(RUNS):
-        alone.append(_run(steady))
-        started = time.monotonic()
-        mine, theirs = beside(hammer(leaves["greedy"]))
-        greedy_seconds += time.monotonic() - started
-        shared.append(mine)
-        greedy.append(theirs)
-        mine, theirs = beside(hammer(leaves["hog"]))
-        hogged.append(mine)
-        hog.append(theirs)
-
-    path = tempfile.NamedTemporaryFile("w", prefix="kms-quota-bench-", suffix=".jsonl", delete=False).name
-    rows = [
-        ("steady alone", alone),
-        ("steady beside greedy", shared),
-        ("steady beside hog", hogged),
-        (f"greedy (quota {GREEDY_QUOTA}/s)", greedy),
-        ("hog (no quota)", hog),
-    ]
+    path = tempfile.NamedTemporaryFile("w", prefix="kms-quota-bench-", suffix=".json", delete=False).name
     with open(path, "w") as out:
-        for name, runs in rows:
-            for run in runs:
-                out.write(json.dumps({"who": name, **run}) + "\n")
-
-    def median(runs, field):
-        return statistics.median(field(run) for run in runs)
-
+        json.dump({"windows": windows, "steady_calls": samples, "kms_bench": runs}, out)
+    latencies = {who: within(samples, spans) for who, spans in windows.items()}
     records = kmsd.audit_records()
     throttled_records = [r for r in records if r["principal"] == GREEDY and r.get("reason") == "THROTTLED"]
     counted = sum(1 + r.get("throttled_since_last_record", 0) for r in throttled_records if r["action"] != "kms:ThrottledCalls")
     counted += sum(r["throttled_since_last_record"] for r in throttled_records if r["action"] == "kms:ThrottledCalls")
-    print(f"\nquota measurement: steady {STEADY_RATE}/s, greedy and hog offering {GREEDY_OFFERED}/s; "
-          f"{RUNS} interleaved round(s) of {DURATION:g} s (medians; raw results: {path})")
-    print(f"  {'who':<28}{'ops/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'throttled/s':>13}   per run: ops/s p50/p99")
-    for name, runs in rows:
-        per_run = ", ".join(f"{run['ops_per_second']:.0f} {run['latency_ms']['p50']:.1f}/{run['latency_ms']['p99']:.1f}" for run in runs)
-        print(f"  {name:<28}{median(runs, lambda r: r['ops_per_second']):>8.1f}{median(runs, lambda r: r['latency_ms']['p50']):>9.2f}"
-              f"{median(runs, lambda r: r['latency_ms']['p99']):>9.2f}{median(runs, lambda r: r['throttled_per_second']):>13.1f}   {per_run}")
+    greedy_seconds = sum(run["duration_seconds"] for run in runs["greedy"])
+    names = {"alone": "steady alone", "greedy": "steady beside greedy", "hog": "steady beside hog"}
+    print(f"\nquota measurement ({LATENCY_BIN_DIR}): steady {STEADY_RATE} Encrypt/s throughout; greedy (quota {GREEDY_QUOTA}/s) and hog (no quota) "
+          f"offering {GREEDY_OFFERED}/s in turn; {ROUNDS} rounds of {WINDOW:g} s windows (raw calls: {path})")
+    print(f"  {'steady principal':<24}{'calls/s':>9}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}   p99 per round (ms)")
+    for who, values in latencies.items():
+        per_round = ", ".join(f"{p99(within(samples, [span])) * 1000:.1f}" for span in windows[who])
+        print(f"  {names[who]:<24}{len(values) / (WINDOW * ROUNDS):>9.1f}{p50(values) * 1000:>9.2f}{p99(values) * 1000:>9.2f}"
+              f"{max(values) * 1000:>9.2f}   {per_round}")
+    for who in ("greedy", "hog"):
+        print(f"  {who}: " + ", ".join(f"{run['ops_per_second']:.1f} served/s, {run['throttled_per_second']:.0f} throttled/s"
+                                       for run in runs[who]))
     print(f"  audit: {len(throttled_records)} THROTTLED records of the greedy principal counting {counted} throttled calls "
           f"over {greedy_seconds:.0f} s; {sum(1 for r in records if r['principal'] == HOG)} records of the hog")
 
-    for run in alone + shared + hogged:
-        assert run["errors"] == {} and run["throttled"] == 0, run
-    for run in greedy:
+    for run in runs["greedy"]:
         assert run["errors"] == {}, run
         assert run["throttled"] > 0, "the greedy client was never throttled"
-        # Held to its quota: the rate, plus at most one burst over the measured window.
+        # Held to its quota: the rate, plus at most one burst over the run.
         assert run["ops_per_second"] <= GREEDY_QUOTA * 1.05 + GREEDY_QUOTA / run["duration_seconds"], run
+    for run in runs["hog"]:
+        assert run["errors"] == {} and run["throttled"] == 0, run
     # A flood of throttled calls leaves about one record per second (and a summary).
     assert len(throttled_records) <= 2 * greedy_seconds + 5, len(throttled_records)
-    alone_ops, shared_ops = median(alone, lambda r: r["ops_per_second"]), median(shared, lambda r: r["ops_per_second"])
-    alone_p99, shared_p99 = median(alone, lambda r: r["latency_ms"]["p99"]), median(shared, lambda r: r["latency_ms"]["p99"])
-    assert shared_ops >= alone_ops * (1 - TOLERANCE), f"throughput {shared_ops} beside the greedy client vs {alone_ops} alone"
-    # The refusals must cost the steady client no more than serving the same load would, or
-    # hardly anything (the medians: p99s of a few hundred calls are too noisy on a shared
-    # machine to be ordered). When the server serves the hog's load without slowing the steady
-    # client either, the two medians are both close to alone and their order is noise.
-    shared_p50, hogged_p50 = median(shared, lambda r: r["latency_ms"]["p50"]), median(hogged, lambda r: r["latency_ms"]["p50"])
-    alone_p50 = median(alone, lambda r: r["latency_ms"]["p50"])
-    assert shared_p50 <= max(hogged_p50, alone_p50 * (1 + TOLERANCE)), (
-        f"p50 {shared_p50} ms beside the greedy client vs {hogged_p50} ms beside the hog and {alone_p50} ms alone")
-    if STRICT:
-        assert shared_p99 <= alone_p99 * (1 + TOLERANCE), f"p99 {shared_p99} ms beside the greedy client vs {alone_p99} ms alone"
+    alone, shared = latencies["alone"], latencies["greedy"]
+    assert len(shared) >= len(alone) * (1 - TOLERANCE), f"{len(shared)} steady calls beside the greedy client vs {len(alone)} alone"
+    if not RELEASE_BIN_DIR:
+        print("  latencies not compared: not a release build (KMS_RELEASE_BIN_DIR)")
+        return
+    assert p50(shared) <= p50(alone) * (1 + TOLERANCE), f"p50 {p50(shared)} s beside the greedy client vs {p50(alone)} s alone"
+    assert p99(shared) <= p99(alone) * (1 + TOLERANCE), f"p99 {p99(shared)} s beside the greedy client vs {p99(alone)} s alone"

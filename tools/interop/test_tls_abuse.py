@@ -3,7 +3,6 @@ handshake are closed after `handshake_timeout_seconds` without hurting an ordina
 latency, and a client that opens more concurrent streams than `max_concurrent_streams`
 gets every call answered without kmsd's memory growing with the attempt."""
 import json
-import os
 import resource
 import ssl
 import subprocess
@@ -12,6 +11,8 @@ import time
 
 import pytest
 
+from conftest import BIN_DIR, LATENCY_BIN_DIR, RELEASE_BIN_DIR
+from latency_probe import LatencyProbe, p50, p99
 from tls_edge_support import ADMIN, CertificateAuthority, Kmsd, Nginx, RawGrpcConnection, kmsd_config, nginx_binary
 
 HANDSHAKE_TIMEOUT = 2
@@ -23,66 +24,13 @@ SILENT, PARTIAL = 500, 500
 # at least P99_FLOOR so that two tiny numbers are not divided. "Without it" is measured, when
 # nginx is installed, while the same abuser process runs against a bystander nginx: the
 # abuser's own CPU use on this 2-core machine is then in both numbers, and the comparison
-# shows what abusing kmsd itself does (the idle baseline is printed too).
+# shows what abusing kmsd itself does (the idle baseline is printed too). The bound is
+# asserted on a release build (conftest's KMS_RELEASE_BIN_DIR); on another build the test
+# asserts only that the client is served, within 10 times.
 P99_FACTOR = 2.0
-P99_FLOOR = 0.005
+P99_FLOOR = 0.001
 MAX_STREAMS = 8
 RSS_GROWTH_LIMIT_KIB = 64 * 1024
-
-# A client in its own process (so that the abusing test process does not slow it down
-# through the GIL) that calls GenerateRandom back to back over one mTLS channel: prints
-# "ready" after a warm-up, then records (start, latency) of each call until its stdin closes
-# and prints them as JSON. time.monotonic() is CLOCK_MONOTONIC, the same in every process.
-LATENCY_CLIENT = r"""
-import json, sys, threading, time
-import grpc
-generated, target, ca, cert, key = sys.argv[1:6]
-sys.path.insert(0, generated)
-from kms.v1 import kms_pb2, kms_pb2_grpc
-credentials = grpc.ssl_channel_credentials(open(ca, "rb").read(), open(key, "rb").read(), open(cert, "rb").read())
-stop = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True).start()
-with grpc.secure_channel(target, credentials) as channel:
-    client = kms_pb2_grpc.KeyManagementServiceStub(channel)
-    request = kms_pb2.GenerateRandomRequest(number_of_bytes=32)
-    for _ in range(20):
-        client.GenerateRandom(request, timeout=10)
-    print("ready", flush=True)
-    samples, errors = [], []
-    while not stop.is_set():
-        started = time.monotonic()
-        try:
-            client.GenerateRandom(request, timeout=10)
-            samples.append((started, time.monotonic() - started))
-        except grpc.RpcError as error:
-            errors.append(f"{error.code().name}: {error.details()}")
-print(json.dumps({"samples": samples, "errors": errors}), flush=True)
-"""
-
-
-def _p99(latencies):
-    ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
-
-
-class LatencyClient:
-    """LATENCY_CLIENT, started and warmed up; `finish()` stops it and returns its samples."""
-
-    def __init__(self, server, admin, ca, stubs):
-        generated = os.path.dirname(os.path.dirname(os.path.dirname(stubs["kms"].__file__)))
-        self.process = subprocess.Popen(
-            [sys.executable, "-c", LATENCY_CLIENT, generated, server.target, str(ca.cert_path), str(admin.cert_path), str(admin.key_path)],
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        line = self.process.stdout.readline()
-        assert line.strip() == "ready", f"{line}{self.process.stderr.read()}"
-
-    def finish(self):
-        output, errors = self.process.communicate(timeout=60)  # closes stdin: the client stops
-        assert self.process.returncode == 0, errors
-        result = json.loads(output.strip().splitlines()[-1])
-        assert not result["errors"], result["errors"][:5]
-        return result["samples"]
-
 
 def _client_hello():
     """The bytes of a real TLS ClientHello (Python's ssl, in memory)."""
@@ -114,15 +62,33 @@ def nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-@pytest.fixture
-def server(tmp_path, stubs, nofile):
+def _serve(tmp_path, stubs, bin_dir):
+    """kmsd with this file's limits, from `bin_dir`, and the CA and admin it trusts."""
     ca = CertificateAuthority(tmp_path / "pki", "abuse-ca")
     admin = ca.issue("admin", spiffe_id=ADMIN)
     config = kmsd_config(tmp_path / "kmsd", ca.issue_server("server"), client_ca=ca,
                          limits={"handshake_timeout_seconds": HANDSHAKE_TIMEOUT, "max_concurrent_streams": MAX_STREAMS})
-    kmsd = Kmsd(tmp_path / "kmsd", config, stubs).start(admin.credentials())
+    return Kmsd(tmp_path / "kmsd", config, stubs, bin_dir=bin_dir).start(admin.credentials()), ca, admin
+
+
+@pytest.fixture
+def server(tmp_path, stubs, nofile):
+    kmsd, ca, admin = _serve(tmp_path, stubs, BIN_DIR)
     yield kmsd, ca, admin
     kmsd.stop()
+
+
+@pytest.fixture
+def latency_server(tmp_path, stubs, nofile):
+    """`server`, from the release build when there is one (LATENCY_BIN_DIR)."""
+    kmsd, ca, admin = _serve(tmp_path, stubs, LATENCY_BIN_DIR)
+    yield kmsd, ca, admin
+    kmsd.stop()
+
+
+def _probe(kmsd, admin, ca, stubs):
+    """An ordinary client calling GenerateRandom back to back over one connection."""
+    return LatencyProbe(kmsd.target, ca.cert_path, admin.cert_path, admin.key_path, stubs)
 
 
 # The abusing client, in its own process at the lowest CPU priority (nice 19), as an
@@ -197,24 +163,24 @@ def _control_with_nginx(tmp_path, kmsd, ca, admin, stubs, hello):
         location / {{ return 204; }}
     }}""", worker_connections=4 * (SILENT + PARTIAL)).start()
     try:
-        client = LatencyClient(kmsd, admin, ca, stubs)
+        client = _probe(kmsd, admin, ca, stubs)
         report = _abuse(nginx.port, hello)
         during = [latency for started, latency in client.finish() if report["began"] <= started <= report["ended"]]
     finally:
         nginx.stop()
-    return _p99(during), len(during)
+    return p99(during), len(during)
 
 
-def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(server, stubs, tmp_path):
-    kmsd, ca, admin = server
+def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(latency_server, stubs, tmp_path):
+    kmsd, ca, admin = latency_server
     hello = _client_hello()
 
-    baseline_client = LatencyClient(kmsd, admin, ca, stubs)
+    baseline_client = _probe(kmsd, admin, ca, stubs)
     time.sleep(3)
     baseline = [latency for _, latency in baseline_client.finish()]
     control = _control_with_nginx(tmp_path, kmsd, ca, admin, stubs, hello)
 
-    client = LatencyClient(kmsd, admin, ca, stubs)
+    client = _probe(kmsd, admin, ca, stubs)
     report = _abuse(kmsd.port, hello)
     abuse_started, all_open, abuse_ended = report["began"], report["all_open"], report["ended"]
     closed = {kind: [None if end is None else end - start for start, end in pairs] for kind, pairs in report["closed"].items()}
@@ -222,8 +188,10 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
     samples = client.finish()
     during = [latency for started, latency in samples if abuse_started <= started <= abuse_ended]
 
-    idle_p99, abuse_p99 = _p99(baseline), _p99(during)
+    idle_p99, abuse_p99 = p99(baseline), p99(during)
     base_p99 = control[0] if control else idle_p99
+    # The bound on the release build; a debug build's client is only checked to be served.
+    factor = P99_FACTOR if RELEASE_BIN_DIR else 10
     print(f"\nstalled handshakes: {SILENT} silent + {PARTIAL} partial ClientHello, handshake timeout {HANDSHAKE_TIMEOUT} s, "
           f"abuse lasted {abuse_ended - abuse_started:.2f} s (opening the connections {all_open - abuse_started:.2f} s)")
     # Where the slow calls were: while the connections were being opened, while they sat
@@ -232,17 +200,19 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
     for phase, (begin, end) in phases.items():
         latencies = [latency for started, latency in samples if begin <= started < end]
         if latencies:
-            print(f"    {phase:8} {end - begin:5.2f} s: {len(latencies):4} calls, p50 {sorted(latencies)[len(latencies) // 2] * 1000:6.2f} ms, "
-                  f"p99 {_p99(latencies) * 1000:6.2f} ms, max {max(latencies) * 1000:6.2f} ms")
+            print(f"    {phase:8} {end - begin:5.2f} s: {len(latencies):4} calls, p50 {p50(latencies) * 1000:6.2f} ms, "
+                  f"p99 {p99(latencies) * 1000:6.2f} ms, max {max(latencies) * 1000:6.2f} ms")
     for kind, times in closed.items():
         done = sorted(t for t in times if t is not None)
         print(f"  {kind}: {len(done)}/{len(times)} closed by kmsd; seconds to close: "
               f"min {done[0] if done else float('nan'):.2f}, median {done[len(done) // 2] if done else float('nan'):.2f}, "
               f"max {done[-1] if done else float('nan'):.2f}")
+    print(f"  kmsd: {kmsd.bin_dir}")
     print(f"  GenerateRandom p99 latency: idle baseline {idle_p99 * 1000:.2f} ms over {len(baseline)} calls; "
           f"reference {base_p99 * 1000:.2f} ms ({'abuser aimed at a bystander nginx' if control else 'idle baseline'}); "
           f"during the abuse {abuse_p99 * 1000:.2f} ms over {len(during)} calls "
-          f"(limit {P99_FACTOR} x max(baseline, {P99_FLOOR * 1000:.0f} ms) = {P99_FACTOR * max(base_p99, P99_FLOOR) * 1000:.2f} ms)")
+          f"(limit {factor:g} x max(reference, {P99_FLOOR * 1000:.0f} ms) = {factor * max(base_p99, P99_FLOOR) * 1000:.2f} ms"
+          f"{'' if RELEASE_BIN_DIR else ': not a release build, so not the issue bound of 2 x'})")
     if control:
         print(f"  control: the same abuse aimed at a bystander nginx instead: kmsd's p99 {control[0] * 1000:.2f} ms over {control[1]} calls")
 
@@ -250,11 +220,6 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(ser
         late = [t for t in times if t is None or t > HANDSHAKE_TIMEOUT + CLOSE_MARGIN]
         assert not late, f"{len(late)} {kind} connections were still open {HANDSHAKE_TIMEOUT + CLOSE_MARGIN} s after opening"
     assert len(during) >= 50, f"only {len(during)} calls during the abuse"
-    # The issue's bound (p99 within 2x) is not met reliably on the shared 2-core test machine
-    # with a debug build (see the numbers printed above and the issue's note): checked only
-    # with KMS_ABUSE_STRICT=1; by default the ordinary client must be served without errors
-    # and within 10x.
-    factor = P99_FACTOR if os.environ.get("KMS_ABUSE_STRICT") == "1" else 10 * P99_FACTOR / 2
     assert abuse_p99 <= factor * max(base_p99, P99_FLOOR), (base_p99, abuse_p99)
     assert kmsd.alive()
     # Stalled handshakes are counted in kms_tls_handshake_failures_total and logged at debug

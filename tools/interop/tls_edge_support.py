@@ -184,11 +184,13 @@ def kmsd_config(directory, server, *, client_ca=None, tls=None, limits=None, ide
 
 class Kmsd:
     """A `kmsd serve --config` process; with `listen: 127.0.0.1:0` it picks a free port, which
-    `start` reads from its "kmsd listening on" line. Logs to `kmsd.log`."""
+    `start` reads from its "kmsd listening on" line. Logs to `kmsd.log`. Runs the kmsd of
+    `bin_dir` (KMS_BIN_DIR's by default)."""
 
     LISTENING = re.compile(r"kmsd listening on 127\.0\.0\.1:(\d+)")
 
-    def __init__(self, directory, config, stubs):
+    def __init__(self, directory, config, stubs, bin_dir=BIN_DIR):
+        self.bin_dir = bin_dir
         self.directory = pathlib.Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.config = config
@@ -211,7 +213,7 @@ class Kmsd:
         """Starts kmsd and waits until it answers a health check over mutual TLS with
         `credentials`."""
         with open(self.log_path, "ab") as log:
-            self.process = subprocess.Popen([str(BIN_DIR / "kmsd"), "serve", "--config", str(self.config_path)],
+            self.process = subprocess.Popen([str(self.bin_dir / "kmsd"), "serve", "--config", str(self.config_path)],
                                             stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + seconds
         while self.port is None:
@@ -622,6 +624,33 @@ class RawGrpcConnection:
                     self.terminated = event.error_code
             self._send()
         return self.calls
+
+    def idle(self, seconds):
+        """Sends nothing for up to `seconds` while reading, until the server ends the
+        connection; returns the times (time.monotonic()) of the server's PINGs (which h2
+        answers) and of the end (None when it did not end)."""
+        import h2.events
+
+        pings, deadline = [], time.monotonic() + seconds
+        while self.terminated is None and time.monotonic() < deadline:
+            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
+            try:
+                data = self.sock.recv(65536)
+            except TimeoutError:
+                break
+            except (ConnectionError, ssl.SSLError) as error:
+                self.terminated = f"receive failed: {type(error).__name__}"
+                break
+            if not data:
+                self.terminated = "EOF"
+                break
+            for event in self.connection.receive_data(data):
+                if isinstance(event, h2.events.PingReceived):
+                    pings.append(time.monotonic())
+                elif isinstance(event, h2.events.ConnectionTerminated):
+                    self.terminated = event.error_code
+            self._send()
+        return pings, (time.monotonic() if self.terminated is not None else None)
 
     def close(self):
         """Closes the connection, keeping its TLS session for `resume`."""

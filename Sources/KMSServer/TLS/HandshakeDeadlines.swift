@@ -6,11 +6,18 @@ import Synchronization
 /// sweep instead of one scheduled task per connection: NIO's scheduler keeps its tasks in a
 /// heap whose cancellation is a linear search, so a flood of connections each with its own
 /// timer (scheduled at accept, cancelled at the handshake) would cost time quadratic in the
-/// flood on the very event loops that serve the ordinary clients.
+/// flood on the very event loops that serve the ordinary clients. A sweep closes at most
+/// `expiriesPerPass` connections and leaves the rest to a pass a millisecond later, so that
+/// the loop reads and writes for its other connections in between instead of closing a
+/// whole flood at once.
 final class HandshakeDeadlines {
     /// How often the sweep runs; a connection is closed at most this long after its deadline,
     /// so deadlines are set this much early.
     static let sweepInterval = TimeAmount.milliseconds(100)
+    /// The most connections one pass closes.
+    static let expiriesPerPass = 8
+    /// How long after a pass that left due connections the next pass runs.
+    static let passInterval = TimeAmount.milliseconds(1)
 
     private struct Pending {
         let deadline: NIODeadline
@@ -20,6 +27,8 @@ final class HandshakeDeadlines {
     private let eventLoop: any EventLoop
     private var pending: [ObjectIdentifier: Pending] = [:]
     private var sweep: RepeatedTask?
+    /// A pass scheduled for the connections the last pass left.
+    private var nextPass: Scheduled<Void>?
 
     private init(eventLoop: any EventLoop) {
         self.eventLoop = eventLoop
@@ -55,10 +64,17 @@ final class HandshakeDeadlines {
 
     private func expireDue() {
         let now = NIODeadline.now()
-        let due = pending.filter { $0.value.deadline <= now }
-        for (key, entry) in due {
+        let due = pending.lazy.filter { $0.value.deadline <= now }.prefix(Self.expiriesPerPass + 1).map { $0 }
+        for (key, entry) in due.prefix(Self.expiriesPerPass) {
             pending[key] = nil
             entry.expire()
+        }
+        if due.count > Self.expiriesPerPass, nextPass == nil {
+            let bound = NIOLoopBound(self, eventLoop: eventLoop)
+            nextPass = eventLoop.scheduleTask(in: Self.passInterval) {
+                bound.value.nextPass = nil
+                bound.value.expireDue()
+            }
         }
         if pending.isEmpty {
             sweep?.cancel()

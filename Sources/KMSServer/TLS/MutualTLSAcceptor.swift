@@ -50,8 +50,13 @@ struct MutualTLSAcceptor: Sendable {
     }
 
     /// Takes a connection slot for `channel` and adds the TLS handlers; fails (and closes the
-    /// channel) when every slot is taken.
-    func accept(_ channel: any Channel, context: NIOSSLContext) -> EventLoopFuture<Void> {
+    /// channel) when every slot is taken. `whenEstablished`, when given, is called on the
+    /// channel's event loop once its handshake has completed and its client is verified,
+    /// before anything read on it goes further: it adds the protocol's handlers (a throw
+    /// closes the connection).
+    func accept(
+        _ channel: any Channel, context: NIOSSLContext, whenEstablished: (@Sendable (any Channel) throws -> Void)? = nil
+    ) -> EventLoopFuture<Void> {
         guard slots.acquire() else {
             logger.warning("refused a connection: limits.max_connections reached", metadata: [
                 "max_connections": "\(limits.maxConnections)",
@@ -62,7 +67,7 @@ struct MutualTLSAcceptor: Sendable {
         }
         channel.closeFuture.whenComplete { [slots] _ in slots.release() }
         return channel.eventLoop.makeCompletedFuture {
-            try addTLSHandlers(to: channel, context: context)
+            try addTLSHandlers(to: channel, context: context, whenEstablished: whenEstablished)
         }
     }
 
@@ -96,7 +101,9 @@ struct MutualTLSAcceptor: Sendable {
     }
 
     /// Adds the TLS handler and the connection handler that watches it.
-    private func addTLSHandlers(to channel: any Channel, context: NIOSSLContext) throws {
+    private func addTLSHandlers(
+        to channel: any Channel, context: NIOSSLContext, whenEstablished: (@Sendable (any Channel) throws -> Void)?
+    ) throws {
         let material = self.material
         let verification = ClientVerificationResult(
             verifier: { material.current?.verifier },
@@ -112,6 +119,7 @@ struct MutualTLSAcceptor: Sendable {
             verification: verification,
             tls: tls,
             peers: peers,
+            whenEstablished: whenEstablished,
             logger: logger
         ))
     }

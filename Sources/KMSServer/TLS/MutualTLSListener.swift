@@ -3,6 +3,7 @@ import GRPCNIOTransportHTTP2
 import KMSCore
 import Logging
 import NIOCore
+import NIOHTTP2
 import NIOPosix
 import NIOSSL
 import Synchronization
@@ -10,8 +11,10 @@ import Synchronization
 /// The listening socket of `kmsd`: TCP with mutual TLS, set up here rather than by the gRPC
 /// transport's own listener so that the TLS versions and cipher suites, the client
 /// certificate verification (trust domains, revocation, reloading) and the connection
-/// limits are ours; every accepted connection then gets the gRPC HTTP/2 pipeline from the
-/// transport's `ConnectionConfigurator`.
+/// limits are ours. An accepted connection gets only the TLS handlers; once its handshake
+/// completes it gets the gRPC HTTP/2 pipeline from the transport's `ConnectionConfigurator`
+/// and goes to the gRPC server (`EstablishedConnections`), so connections that never finish
+/// a handshake cost neither.
 struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
     let address: HostPort
     let acceptor: MutualTLSAcceptor
@@ -22,15 +25,46 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
         connectionConfigurator: HTTP2ServerTransport.ConnectionConfigurator
     ) async throws -> NIOAsyncChannel<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel, Never> {
         let context = try await acceptor.makeContext(applicationProtocols: ["grpc-exp", "h2"])
-        return try await ServerBootstrap(group: eventLoopGroup)
+        let connections = EstablishedConnections<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel>()
+        let serverChannel = try await ServerBootstrap(group: eventLoopGroup)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.backlog, value: 1024)
-            .serverChannelInitializer { channel in listenerConfigurator.configure(channel: channel) }
-            .bind(host: address.host, port: address.port) { [acceptor] channel in
-                acceptor.accept(channel, context: context).flatMap {
-                    connectionConfigurator.configure(channel: channel, tls: .configured(requireALPN: false))
+            .serverChannelInitializer { channel in
+                listenerConfigurator.configure(channel: channel).flatMapThrowing {
+                    try connections.install(on: channel)
                 }
             }
+            .childChannelInitializer { [acceptor] channel in
+                acceptor.accept(channel, context: context) { channel in
+                    try Self.configureGRPC(channel, with: connectionConfigurator).whenComplete { result in
+                        switch result {
+                        case .success(let connection): connections.deliver(connection, of: channel)
+                        case .failure: channel.close(promise: nil)
+                        }
+                    }
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+        do {
+            return try connections.asyncChannel()
+        } catch {
+            try? await serverChannel.close()
+            throw error
+        }
+    }
+
+    /// Adds the gRPC HTTP/2 pipeline to the established `channel` (on its event loop). The
+    /// pipeline is made to be added before the channel becomes active: the HTTP/2 handler,
+    /// added to an active channel, starts itself and does not pass `channelActive` on, so it
+    /// is passed on here to the handlers after it, whose connection timers (idle, keepalive,
+    /// maximum age) start on it.
+    private static func configureGRPC(
+        _ channel: any Channel, with configurator: HTTP2ServerTransport.ConnectionConfigurator
+    ) throws -> EventLoopFuture<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel> {
+        let configured = configurator.configure(channel: channel, tls: .configured(requireALPN: false))
+        try channel.pipeline.syncOperations.context(handlerType: NIOHTTP2Handler.self).fireChannelActive()
+        return configured
     }
 }
 

@@ -7,9 +7,9 @@ import X509
 
 /// Sits after the TLS handler of each accepted connection: closes the connection when its
 /// handshake does not complete within the handshake timeout (at a random point of its last
-/// quarter), records the verified client
-/// chain in `VerifiedPeers` when it completes, logs failed handshakes, and forgets the
-/// chain when the connection closes.
+/// quarter), records the verified client chain in `VerifiedPeers` when it completes and then
+/// lets the listener add the protocol's handlers (`whenEstablished`), logs failed handshakes,
+/// and forgets the chain when the connection closes.
 ///
 /// A resumed session skips the certificate exchange and so the verification callback: its
 /// client is checked again here, with the trust in force, before anything read on the
@@ -21,6 +21,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
     private let verification: ClientVerificationResult
     private let tls: NIOSSLServerHandler
     private let peers: VerifiedPeers
+    private let whenEstablished: (@Sendable (any Channel) throws -> Void)?
     private let logger: Logger
     private var deadlines: HandshakeDeadlines?
     private var handshakeCompleted = false
@@ -34,12 +35,14 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         verification: ClientVerificationResult,
         tls: NIOSSLServerHandler,
         peers: VerifiedPeers,
+        whenEstablished: (@Sendable (any Channel) throws -> Void)?,
         logger: Logger
     ) {
         self.handshakeTimeout = handshakeTimeout
         self.verification = verification
         self.tls = tls
         self.peers = peers
+        self.whenEstablished = whenEstablished
         self.logger = logger
     }
 
@@ -81,6 +84,7 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
         if let chain = verification.chain {
             cancelDeadline()
             registration = peers.record(chain, for: context.channel)
+            guard establish(context: context) else { return }
             context.fireUserInboundEventTriggered(event)
         } else {
             checkResumedSession(context: context, event: tlsEvent)
@@ -126,11 +130,26 @@ final class TLSConnectionHandler: ChannelInboundHandler, RemovableChannelHandler
             return
         }
         registration = peers.record(chain, for: context.channel)
+        guard establish(context: context) else { return }
         context.fireUserInboundEventTriggered(event as Any)
         let reads = heldReads ?? []
         heldReads = nil
         for read in reads { context.fireChannelRead(read) }
         if !reads.isEmpty { context.fireChannelReadComplete() }
+    }
+
+    /// Lets the listener add the protocol's handlers; `false` (and the connection closing)
+    /// when it could not.
+    private func establish(context: ChannelHandlerContext) -> Bool {
+        guard let whenEstablished else { return true }
+        do {
+            try whenEstablished(context.channel)
+            return true
+        } catch {
+            logger.error("could not set up an established connection", metadata: ["error": "\(error)"])
+            context.close(promise: nil)
+            return false
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
