@@ -2,7 +2,10 @@
 # The whole test suite: every Swift test (unit, service and end-to-end over mutual TLS),
 # then the Python interop tests, which drive the built kmsd and kmsctl binaries, the benchmark
 # smoke runs, the soak smoke run (tools/soak.sh --smoke) and the fuzz smoke run (tools/fuzz.sh --smoke).
-# Installs its Python packages itself (PyPI). Builds the debug configuration once.
+# Installs its Python packages itself (PyPI). Builds the debug configuration once, and kmsd
+# and kms-bench in the release configuration once: the interop tests that compare latencies
+# (an ordinary client beside an abuser, beside a greedy principal) run those and assert their
+# bounds on the build users run (tools/interop/conftest.py, KMS_RELEASE_BIN_DIR).
 # The Swift tests run against a real PostgreSQL: a throwaway cluster started here by
 # tools/postgres-test-cluster.sh (which installs PostgreSQL from Debian's packages when it
 # is missing), reached through KMS_TEST_POSTGRES_URL, and stopped and removed on exit, even
@@ -27,10 +30,13 @@ swift build --build-tests
 swift test --skip-build
 
 bin="$(swift build --show-bin-path)"
+swift build -c release --product kmsd
+swift build -c release --product kms-bench
+release_bin="$(swift build -c release --show-bin-path)"
 # Smoke run of the in-process benchmarks so they cannot rot (timings are not checked).
 "$bin/kms-microbench" --seconds 0.2 --audit-records 10000
 
-KMS_BIN_DIR="$bin" python3 -m pytest -q tools/interop
+KMS_BIN_DIR="$bin" KMS_RELEASE_BIN_DIR="$release_bin" python3 -m pytest -q tools/interop
 
 # Smoke run of kms-bench against a real kmsd: 2 s of each operation; fails only when an
 # operation had no successful call or any error (timings are not checked).
