@@ -52,7 +52,12 @@ final class EstablishedConnections<Connection: Sendable>: Sendable {
 
     /// Hands `connection` (made from the established `child`) to the protocol server; closes
     /// `child` instead when the listener has closed meanwhile.
+    ///
+    /// `connection` is kept until `child` has closed, delivered or not: a connection holds the
+    /// `NIOAsyncChannel` of its channel, and NIO traps when one whose writer was not finished
+    /// is released before its channel closed (which finishes the writer).
     func deliver(_ connection: Connection, of child: any Channel) {
+        child.closeFuture.whenComplete { _ in withExtendedLifetime(connection) {} }
         guard let detour = installed.withLock({ $0?.detour }) else {
             child.close(promise: nil)
             return
