@@ -26,6 +26,7 @@ def p99(latencies):
 
 
 def p50(latencies):
+    """The median of `latencies`."""
     ordered = sorted(latencies)
     return ordered[len(ordered) // 2]
 

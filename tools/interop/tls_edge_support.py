@@ -589,6 +589,29 @@ class RawGrpcConnection:
             except OSError as error:  # the server closed the connection (after a GOAWAY, say)
                 self.terminated = f"send failed: {type(error).__name__}"
 
+    def _receive(self, timeout):
+        """Reads once, waiting up to `timeout` seconds; returns the h2 events (after noting a
+        GOAWAY in `terminated`), or [] when nothing came in time or the server ended the
+        connection (then `terminated` says how)."""
+        import h2.events
+
+        self.sock.settimeout(timeout)
+        try:
+            data = self.sock.recv(65536)
+        except TimeoutError:
+            return []
+        except (ConnectionError, ssl.SSLError) as error:
+            self.terminated = f"receive failed: {type(error).__name__}"
+            return []
+        if not data:
+            self.terminated = "EOF"
+            return []
+        events = self.connection.receive_data(data)
+        for event in events:
+            if isinstance(event, h2.events.ConnectionTerminated):
+                self.terminated = event.error_code
+        return events
+
     def wait(self, seconds=30):
         """Reads until every started call has ended or was reset, or the server ended the
         connection; returns the calls by stream id."""
@@ -597,16 +620,7 @@ class RawGrpcConnection:
         deadline = time.monotonic() + seconds
         while not all(call.done for call in self.calls.values()) and self.terminated is None:
             assert time.monotonic() < deadline, f"calls still open after {seconds} s"
-            self.sock.settimeout(max(0.1, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536)
-            except (ConnectionError, ssl.SSLError) as error:
-                self.terminated = f"receive failed: {type(error).__name__}"
-                break
-            if not data:
-                self.terminated = "EOF"
-                break
-            for event in self.connection.receive_data(data):
+            for event in self._receive(max(0.1, deadline - time.monotonic())):
                 call = self.calls.get(getattr(event, "stream_id", None))
                 if isinstance(event, h2.events.ResponseReceived) and call:
                     call.headers = dict(event.headers)
@@ -620,8 +634,6 @@ class RawGrpcConnection:
                     call.ended = True
                 elif isinstance(event, h2.events.StreamReset) and call:
                     call.reset = event.error_code
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    self.terminated = event.error_code
             self._send()
         return self.calls
 
@@ -633,22 +645,9 @@ class RawGrpcConnection:
 
         pings, deadline = [], time.monotonic() + seconds
         while self.terminated is None and time.monotonic() < deadline:
-            self.sock.settimeout(max(0.05, deadline - time.monotonic()))
-            try:
-                data = self.sock.recv(65536)
-            except TimeoutError:
-                break
-            except (ConnectionError, ssl.SSLError) as error:
-                self.terminated = f"receive failed: {type(error).__name__}"
-                break
-            if not data:
-                self.terminated = "EOF"
-                break
-            for event in self.connection.receive_data(data):
+            for event in self._receive(max(0.05, deadline - time.monotonic())):
                 if isinstance(event, h2.events.PingReceived):
                     pings.append(time.monotonic())
-                elif isinstance(event, h2.events.ConnectionTerminated):
-                    self.terminated = event.error_code
             self._send()
         return pings, (time.monotonic() if self.terminated is not None else None)
 
