@@ -19,16 +19,20 @@ import threading
 import time
 
 
-def p99(latencies):
-    """The 99th percentile of `latencies` (nearest rank)."""
+def percentile(latencies, fraction):
+    """The `fraction` quantile of `latencies` (nearest rank): 0.99 for the p99."""
     ordered = sorted(latencies)
-    return ordered[min(len(ordered) - 1, int(0.99 * len(ordered)))]
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def p99(latencies):
+    """The 99th percentile of `latencies`."""
+    return percentile(latencies, 0.99)
 
 
 def p50(latencies):
     """The median of `latencies`."""
-    ordered = sorted(latencies)
-    return ordered[len(ordered) // 2]
+    return percentile(latencies, 0.5)
 
 
 def within(samples, windows):

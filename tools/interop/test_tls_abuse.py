@@ -7,10 +7,12 @@ import resource
 import ssl
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
 
+from aws_compat_support import ACCOUNT, REGION, AWSKmsd
 from conftest import BIN_DIR, LATENCY_BIN_DIR, RELEASE_BIN_DIR
 from latency_probe import LatencyProbe, p50, p99
 from tls_edge_support import ADMIN, CertificateAuthority, Kmsd, Nginx, RawGrpcConnection, kmsd_config, nginx_binary
@@ -62,13 +64,18 @@ def nofile():
     resource.setrlimit(resource.RLIMIT_NOFILE, (soft, hard))
 
 
-def _serve(tmp_path, stubs, bin_dir):
-    """kmsd with this file's limits, from `bin_dir`, and the CA and admin it trusts."""
+def _serve(tmp_path, stubs, bin_dir, aws_compat=False):
+    """kmsd with this file's limits, from `bin_dir`, and the CA and admin it trusts; with
+    `aws_compat`, with the AWS-compatible endpoint too (an `AWSKmsd`)."""
     ca = CertificateAuthority(tmp_path / "pki", "abuse-ca")
     admin = ca.issue("admin", spiffe_id=ADMIN)
     config = kmsd_config(tmp_path / "kmsd", ca.issue_server("server"), client_ca=ca,
                          limits={"handshake_timeout_seconds": HANDSHAKE_TIMEOUT, "max_concurrent_streams": MAX_STREAMS})
-    return Kmsd(tmp_path / "kmsd", config, stubs, bin_dir=bin_dir).start(admin.credentials()), ca, admin
+    server = Kmsd
+    if aws_compat:
+        config["aws_compat"] = {"listen": "127.0.0.1:0", "region": REGION, "account_id": ACCOUNT}
+        server = AWSKmsd
+    return server(tmp_path / "kmsd", config, stubs, bin_dir=bin_dir).start(admin.credentials()), ca, admin
 
 
 @pytest.fixture
@@ -225,6 +232,32 @@ def test_stalled_handshakes_are_closed_in_time_and_do_not_slow_other_clients(lat
     # Stalled handshakes are counted in kms_tls_handshake_failures_total and logged at debug
     # only, so that a flood of them does not flood the log.
     assert "closed a connection whose TLS handshake did not complete in time" not in kmsd.log()
+
+
+def test_stalled_handshakes_on_the_aws_endpoint_are_closed_in_time(tmp_path, stubs, nofile):
+    """The AWS-compatible endpoint shares the gRPC listener's handshake deadline: connections
+    that never finish their handshake there are closed after it, while a boto3 client that
+    did finish its handshake keeps being answered."""
+    kmsd, _, admin = _serve(tmp_path, stubs, BIN_DIR, aws_compat=True)
+    try:
+        client = kmsd.kms(admin)
+        client.list_keys()
+        reports = []
+        abuser = threading.Thread(target=lambda: reports.append(_abuse(kmsd.aws_port, _client_hello())))
+        abuser.start()
+        answered = 0
+        while abuser.is_alive():
+            client.list_keys()
+            answered += 1
+        abuser.join()
+        report = reports[0]
+        for kind, pairs in report["closed"].items():
+            late = [(start, end) for start, end in pairs if end is None or end - start > HANDSHAKE_TIMEOUT + CLOSE_MARGIN]
+            assert not late, f"{len(late)} {kind} connections to the AWS endpoint were still open {HANDSHAKE_TIMEOUT + CLOSE_MARGIN} s after opening"
+        assert answered >= 10, f"{answered} ListKeys answered while {SILENT + PARTIAL} handshakes stalled"
+        assert kmsd.alive()
+    finally:
+        kmsd.stop()
 
 
 def test_more_concurrent_calls_than_max_concurrent_streams_complete_without_memory_growth(server, stubs):

@@ -12,7 +12,8 @@ import Synchronization
 /// The listening socket of the AWS-compatible endpoint (`aws_compat.listen`): HTTP/1.1 over
 /// the same mutual TLS as the gRPC listener (`MutualTLSAcceptor`: versions, suites, client
 /// verification, reloads, connection slots), one request at a time per connection, each
-/// answered by `AWSCompatEndpoint`. A connection idle for `limits.idle_timeout_seconds` is
+/// answered by `AWSCompatEndpoint`. Like the gRPC listener, it gives a connection the HTTP
+/// handlers and a task only once its handshake has completed (`EstablishedConnections`). A connection idle for `limits.idle_timeout_seconds` is
 /// closed. On graceful shutdown it stops accepting, lets each connection finish the request
 /// it is answering, and closes the connections.
 struct AWSCompatListener: Service {
@@ -29,21 +30,24 @@ struct AWSCompatListener: Service {
 
     func run() async throws {
         let connections = OpenConnections()
+        let established = EstablishedConnections<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>>()
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
             let context = try await acceptor.makeContext(applicationProtocols: ["http/1.1"])
-            server = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            _ = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
                 .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
                 .serverChannelOption(.backlog, value: 256)
-                .bind(host: address.host, port: address.port) { [acceptor, idleTimeout] channel in
-                    acceptor.accept(channel, context: context).flatMapThrowing {
-                        let operations = channel.pipeline.syncOperations
-                        try operations.configureHTTPServerPipeline(withErrorHandling: true)
-                        try operations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
-                        try operations.addHandler(CloseWhenIdle())
-                        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
+                .serverChannelInitializer { channel in
+                    channel.eventLoop.makeCompletedFuture { try established.install(on: channel) }
+                }
+                .childChannelInitializer { [acceptor, idleTimeout] channel in
+                    acceptor.accept(channel, context: context) { channel in
+                        established.deliver(try Self.configureHTTP(channel, idleTimeout: idleTimeout), of: channel)
                     }
                 }
+                .bind(host: address.host, port: address.port)
+                .get()
+            server = try established.asyncChannel()
         } catch {
             bound.fail(error)
             throw error
@@ -66,6 +70,18 @@ struct AWSCompatListener: Service {
             server.channel.close(promise: nil)
             connections.closeIdle()
         }
+    }
+
+    /// Adds the HTTP/1.1 server handlers to the established `channel` (on its event loop) and
+    /// wraps it for `serve`.
+    private static func configureHTTP(
+        _ channel: any Channel, idleTimeout: TimeAmount
+    ) throws -> NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart> {
+        let operations = channel.pipeline.syncOperations
+        try operations.configureHTTPServerPipeline(withErrorHandling: true)
+        try operations.addHandler(IdleStateHandler(allTimeout: idleTimeout))
+        try operations.addHandler(CloseWhenIdle())
+        return try NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>(wrappingChannelSynchronously: channel)
     }
 
     /// Answers the requests of one connection until the client closes it, asks to, or the
