@@ -7,7 +7,7 @@ import Testing
 @Suite struct AuditAvailabilityTests {
     @Test func aReadOnlyDirectoryMakesTheLogUnavailableUntilItIsWritableAgain() async throws {
         try await withAuditDirectory { directory in
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             let log = try openAuditLog(directory, logger: logger)
             defer { log.close() }
             try await log.append(Sample.record(1))
@@ -21,7 +21,7 @@ import Testing
 
             #expect(chmod(directory, 0o700) == 0)
             try await log.ensureAvailable()
-            #expect(messages.at(.notice).contains { $0.contains("writable again") })
+            #expect(recorded.messages(at: .notice).contains { $0.contains("writable again") })
             try await log.append(Sample.record(3))
 
             let records = try chainRecords(in: directory)
@@ -62,7 +62,7 @@ import Testing
             first.close()
 
             // Tiny files: the next record starts a file of its own, the current one.
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             let log = try openAuditLog(directory, maxFileBytes: 1, logger: logger)
             defer { log.close() }
             try await log.append(Sample.record(4))
@@ -74,7 +74,7 @@ import Testing
 
             await #expect(throws: AuditUnavailable.self) { try await log.append(Sample.record(5)) }
             try await log.append(Sample.record(6))
-            #expect(messages.at(.error).contains { $0.contains("removed") })
+            #expect(recorded.messages(at: .error).contains { $0.contains("removed") })
 
             let remaining = try AuditFileSet.files(in: directory)
             #expect(remaining.map(\.firstSequence) == [1, 5])

@@ -128,7 +128,7 @@ import Testing
             let torn = Array(#"{"seq":6,"time":"2026-11-18T11:12:40.000000Z","request_id":"req-6","princ"#.utf8)
             try append(torn, to: path)
 
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             let log = try openAuditLog(directory, logger: logger)
             defer { log.close() }
             #expect(try contents(of: path) == intact)
@@ -139,7 +139,7 @@ import Testing
             if let aside = aside.first {
                 #expect(try contents(of: (directory as NSString).appendingPathComponent(aside)) == torn)
             }
-            #expect(messages.at(.warning).count == 1)
+            #expect(recorded.messages(at: .warning).count == 1)
             try expectIntact(try verifyChain(in: directory), records: 5, in: directory)
 
             try await log.append(Sample.record(6))
@@ -178,11 +178,11 @@ import Testing
             first.close()
             let path = try #require(try auditPaths(directory).last)
             let before = try contents(of: path)
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             let log = try openAuditLog(directory, logger: logger)
             log.close()
             #expect(try contents(of: path) == before)
-            #expect(messages.at(.warning).isEmpty)
+            #expect(recorded.messages(at: .warning).isEmpty)
             #expect(try FileManager.default.contentsOfDirectory(atPath: directory).allSatisfy { !$0.contains(".torn-") })
         }
     }

@@ -179,11 +179,11 @@ import Testing
             #expect(unsigned.notes == ["no record is signed: all 5 were written before signing was on"])
             #expect(try verifySigned(directory, key: nil).notes.isEmpty, "an unsigned chain checked without a key reports as before")
 
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             let log = try openSignedAuditLog(directory, logger: logger)
             try await appendSamples(7...8, to: log)
             log.close()
-            #expect(messages.at(.warning).contains { $0.contains("no signature covers") })
+            #expect(recorded.messages(at: .warning).contains { $0.contains("no signature covers") })
             let records = try chainRecords(in: directory)
             #expect(records[5].record.checkpoint == .start && records[5].signature != nil)
             #expect(records[5].record.principal == AuditRecord.checkpointPrincipal)
@@ -220,12 +220,12 @@ import Testing
             let log = try openSignedAuditLog(directory)
             try await appendSamples(1...2, to: log)
             log.close()
-            let (logger, messages) = RecordingLogHandler.logger()
+            let (logger, recorded) = recordingLogger()
             try openSignedAuditLog(directory, key: TestKeys.other, logger: logger).close()
-            #expect(messages.at(.error).contains { $0.contains("does not verify") })
-            let (quiet, none) = RecordingLogHandler.logger()
+            #expect(recorded.messages(at: .error).contains { $0.contains("does not verify") })
+            let (quiet, none) = recordingLogger()
             try openSignedAuditLog(directory, logger: quiet).close()
-            #expect(none.at(.error).isEmpty)
+            #expect(none.messages(at: .error).isEmpty)
         }
     }
 

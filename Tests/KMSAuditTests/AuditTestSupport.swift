@@ -1,6 +1,7 @@
 import Crypto
 import Foundation
 import KMSAudit
+import InMemoryLogging
 import Logging
 import Synchronization
 import Testing
@@ -156,37 +157,17 @@ func replacing(_ target: String, with replacement: String, in bytes: [UInt8]) ->
     return Array(text.replacingCharacters(in: range, with: replacement).utf8)
 }
 
-/// A log handler that keeps what is logged, for tests that check what operators are told.
-struct RecordingLogHandler: LogHandler {
-    final class Messages: Sendable {
-        private let storage = Mutex<[(Logger.Level, String)]>([])
+/// A logger that keeps everything logged at any level, for tests that check what operators
+/// are told, and the handler that holds it.
+func recordingLogger() -> (Logger, InMemoryLogHandler) {
+    var handler = InMemoryLogHandler()
+    handler.logLevel = .trace
+    return (Logger(label: "KMSAuditTests") { [handler] _ in handler }, handler)
+}
 
-        func add(_ level: Logger.Level, _ message: String) {
-            storage.withLock { $0.append((level, message)) }
-        }
-
-        /// The messages logged at `level`.
-        func at(_ level: Logger.Level) -> [String] {
-            storage.withLock { $0.filter { $0.0 == level }.map(\.1) }
-        }
-    }
-
-    let messages: Messages
-    var metadata: Logger.Metadata = [:]
-    var logLevel: Logger.Level = .trace
-
-    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-        get { metadata[key] }
-        set { metadata[key] = newValue }
-    }
-
-    func log(event: LogEvent) {
-        messages.add(event.level, event.message.description)
-    }
-
-    /// A logger writing to a new `Messages`.
-    static func logger() -> (Logger, Messages) {
-        let messages = Messages()
-        return (Logger(label: "KMSAuditTests") { _ in RecordingLogHandler(messages: messages) }, messages)
+extension InMemoryLogHandler {
+    /// The messages logged at `level`.
+    func messages(at level: Logger.Level) -> [String] {
+        entries.filter { $0.level == level }.map(\.message.description)
     }
 }

@@ -6,6 +6,7 @@ import KMSCore
 import KMSDevPKI
 import KMSProto
 import KMSServer
+import InMemoryLogging
 import Logging
 import NIOCore
 import NIOPosix
@@ -436,56 +437,38 @@ final class RepeatedCalls: Sendable {
     }
 }
 
-/// Keeps what a server logs, for tests that check what operators are told.
+/// Keeps what a server logs at every level (swift-log's `InMemoryLogHandler`), for tests that
+/// check what operators are told.
 final class ListenerTestLog: Sendable {
-    struct Entry: Sendable, CustomStringConvertible {
-        let level: Logger.Level
-        let message: String
-        let metadata: Logger.Metadata
+    private let handler: InMemoryLogHandler
 
-        /// The message and its metadata as one line.
-        var description: String {
-            let pairs = metadata.keys.sorted().map { "\($0)=\(metadata[$0].map { "\($0)" } ?? "")" }
-            return "[\(level)] \(message) \(pairs.joined(separator: " "))"
-        }
+    init() {
+        var handler = InMemoryLogHandler()
+        handler.logLevel = .trace
+        self.handler = handler
     }
-
-    private let entries = Mutex<[Entry]>([])
 
     var logger: Logger {
-        Logger(label: "kmsd-test") { _ in Handler(log: self) }
+        Logger(label: "kmsd-test") { [handler] _ in handler }
     }
 
-    var all: [Entry] {
-        entries.withLock { $0 }
+    var all: [InMemoryLogHandler.Entry] {
+        handler.entries
+    }
+
+    /// Every entry as one line (level, message, metadata), for failure messages.
+    var lines: [String] {
+        all.map(Self.line)
     }
 
     /// Whether an entry at `level` has every one of `fragments` in its message or metadata.
     func contains(level: Logger.Level, _ fragments: String...) -> Bool {
-        all.contains { entry in entry.level == level && fragments.allSatisfy { entry.description.contains($0) } }
+        all.contains { entry in entry.level == level && fragments.allSatisfy { Self.line(entry).contains($0) } }
     }
 
-    fileprivate func append(_ entry: Entry) {
-        entries.withLock { $0.append(entry) }
-    }
-
-    private struct Handler: LogHandler {
-        let log: ListenerTestLog
-        var metadata: Logger.Metadata = [:]
-        var logLevel: Logger.Level = .trace
-
-        subscript(metadataKey key: String) -> Logger.Metadata.Value? {
-            get { metadata[key] }
-            set { metadata[key] = newValue }
-        }
-
-        func log(event: LogEvent) {
-            log.append(Entry(
-                level: event.level,
-                message: event.message.description,
-                metadata: metadata.merging(event.metadata ?? [:]) { _, new in new }
-            ))
-        }
+    private static func line(_ entry: InMemoryLogHandler.Entry) -> String {
+        let pairs = entry.metadata.keys.sorted().map { "\($0)=\(entry.metadata[$0].map { "\($0)" } ?? "")" }
+        return "[\(entry.level)] \(entry.message) \(pairs.joined(separator: " "))"
     }
 }
 

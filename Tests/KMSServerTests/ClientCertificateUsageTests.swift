@@ -15,7 +15,7 @@ import Testing
             #expect(await server.admission(of: credentials) == .refused(.unavailable))
             #expect(await listenerPoll(within: .seconds(2)) {
                 server.log.contains(level: .warning, "refused a client certificate", "clientAuth")
-            }, "\(server.log.all)")
+            }, "\(server.log.lines)")
         }
     }
 
@@ -40,7 +40,7 @@ import Testing
             #expect(await server.admission(of: future) == .refused(.unavailable))
             #expect(await listenerPoll(within: .seconds(2)) {
                 server.log.contains(level: .warning, "refused a client certificate", "not yet valid")
-            }, "\(server.log.all)")
+            }, "\(server.log.lines)")
         }
     }
 

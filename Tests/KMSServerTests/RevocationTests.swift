@@ -50,7 +50,7 @@ import X509
             // The refusal is a warning for operators, naming the serial and the revocation.
             #expect(await listenerPoll(within: .seconds(2)) {
                 server.log.contains(level: .warning, "refused a client certificate", "revoked", "\(revokedSerial)")
-            }, "\(server.log.all)")
+            }, "\(server.log.lines)")
         }
     }
 
