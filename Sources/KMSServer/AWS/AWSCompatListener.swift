@@ -13,8 +13,8 @@ import Synchronization
 /// the same mutual TLS as the gRPC listener (`MutualTLSAcceptor`: versions, suites, client
 /// verification, reloads, connection slots), one request at a time per connection, each
 /// answered by `AWSCompatEndpoint`. Like the gRPC listener, it gives a connection the HTTP
-/// handlers and a task only once its handshake has completed (`EstablishedConnections`). A connection idle for `limits.idle_timeout_seconds` is
-/// closed. On graceful shutdown it stops accepting, lets each connection finish the request
+/// handlers and a task only once its handshake has completed (`EstablishedConnections`). A
+/// connection idle for `limits.idle_timeout_seconds` is closed. On graceful shutdown it stops accepting, lets each connection finish the request
 /// it is answering, and closes the connections.
 struct AWSCompatListener: Service {
     let address: HostPort
@@ -30,24 +30,12 @@ struct AWSCompatListener: Service {
 
     func run() async throws {
         let connections = OpenConnections()
-        let established = EstablishedConnections<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>>()
         let server: NIOAsyncChannel<NIOAsyncChannel<HTTPServerRequestPart, HTTPServerResponsePart>, Never>
         do {
             let context = try await acceptor.makeContext(applicationProtocols: ["http/1.1"])
-            _ = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
-                .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-                .serverChannelOption(.backlog, value: 256)
-                .serverChannelInitializer { channel in
-                    channel.eventLoop.makeCompletedFuture { try established.install(on: channel) }
-                }
-                .childChannelInitializer { [acceptor, idleTimeout] channel in
-                    acceptor.accept(channel, context: context) { channel in
-                        established.deliver(try Self.configureHTTP(channel, idleTimeout: idleTimeout), of: channel)
-                    }
-                }
-                .bind(host: address.host, port: address.port)
-                .get()
-            server = try established.asyncChannel()
+            server = try await EstablishedConnections.bind(address, backlog: 256, acceptor: acceptor, context: context) { [idleTimeout] channel in
+                channel.eventLoop.makeSucceededFuture(try Self.configureHTTP(channel, idleTimeout: idleTimeout))
+            }
         } catch {
             bound.fail(error)
             throw error

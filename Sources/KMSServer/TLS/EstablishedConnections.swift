@@ -1,5 +1,7 @@
+import KMSCore
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 
 /// Hands a listener's connections to its protocol server (the `NIOAsyncChannel` of the
@@ -102,6 +104,44 @@ final class EstablishedConnections<Connection: Sendable>: Sendable {
         typealias InboundIn = Connection
 
         func channelRead(context: ChannelHandlerContext, data: NIOAny) {}
+    }
+}
+
+extension EstablishedConnections {
+    /// Listens on `address` with mutual TLS (`acceptor`) and returns what the protocol server
+    /// iterates: each connection once its handshake has completed and `configure` (called on
+    /// its event loop) has made it the protocol's connection. `configureListener` sets up the
+    /// listening channel first. A `configure` that throws or fails closes the connection.
+    static func bind(
+        _ address: HostPort, backlog: Int32, acceptor: MutualTLSAcceptor, context: NIOSSLContext,
+        configureListener: @escaping @Sendable (any Channel) -> EventLoopFuture<Void> = { $0.eventLoop.makeSucceededVoidFuture() },
+        configure: @escaping @Sendable (any Channel) throws -> EventLoopFuture<Connection>
+    ) async throws -> NIOAsyncChannel<Connection, Never> {
+        let connections = EstablishedConnections()
+        let serverChannel = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.backlog, value: backlog)
+            .serverChannelInitializer { channel in
+                configureListener(channel).flatMapThrowing { try connections.install(on: channel) }
+            }
+            .childChannelInitializer { channel in
+                acceptor.accept(channel, context: context) { channel in
+                    try configure(channel).whenComplete { result in
+                        switch result {
+                        case .success(let connection): connections.deliver(connection, of: channel)
+                        case .failure: channel.close(promise: nil)
+                        }
+                    }
+                }
+            }
+            .bind(host: address.host, port: address.port)
+            .get()
+        do {
+            return try connections.asyncChannel()
+        } catch {
+            try? await serverChannel.close()
+            throw error
+        }
     }
 }
 

@@ -25,33 +25,11 @@ struct MutualTLSListener: HTTP2ServerTransport.ListenerFactory {
         connectionConfigurator: HTTP2ServerTransport.ConnectionConfigurator
     ) async throws -> NIOAsyncChannel<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel, Never> {
         let context = try await acceptor.makeContext(applicationProtocols: ["grpc-exp", "h2"])
-        let connections = EstablishedConnections<HTTP2ServerTransport.ConnectionConfigurator.ConnectionChannel>()
-        let serverChannel = try await ServerBootstrap(group: eventLoopGroup)
-            .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
-            .serverChannelOption(.backlog, value: 1024)
-            .serverChannelInitializer { channel in
-                listenerConfigurator.configure(channel: channel).flatMapThrowing {
-                    try connections.install(on: channel)
-                }
-            }
-            .childChannelInitializer { [acceptor] channel in
-                acceptor.accept(channel, context: context) { channel in
-                    try Self.configureGRPC(channel, with: connectionConfigurator).whenComplete { result in
-                        switch result {
-                        case .success(let connection): connections.deliver(connection, of: channel)
-                        case .failure: channel.close(promise: nil)
-                        }
-                    }
-                }
-            }
-            .bind(host: address.host, port: address.port)
-            .get()
-        do {
-            return try connections.asyncChannel()
-        } catch {
-            try? await serverChannel.close()
-            throw error
-        }
+        return try await EstablishedConnections.bind(
+            address, backlog: 1024, acceptor: acceptor, context: context,
+            configureListener: { listenerConfigurator.configure(channel: $0) },
+            configure: { try Self.configureGRPC($0, with: connectionConfigurator) }
+        )
     }
 
     /// Adds the gRPC HTTP/2 pipeline to the established `channel` (on its event loop). The
